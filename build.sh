@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Builds, tests and runs the gateway with a JDK >= 21 found on this machine.
+#   ./build.sh            build target/gateway.jar
+#   ./build.sh test       run every test (unit, property, integration over real sockets)
+#   ./build.sh run [...]  build if needed, then start the gateway with the given flags
+set -euo pipefail
+cd "$(dirname "$0")"
+
+MIN_JDK=21
+
+die() { echo "build.sh: $*" >&2; exit 1; }
+
+# Major version of the JDK at $1, or nothing when $1 is not a JDK (no javac).
+jdk_major() {
+  [ -x "$1/bin/javac" ] && [ -x "$1/bin/java" ] || return 0
+  "$1/bin/java" -XshowSettings:properties -version 2>&1 \
+    | sed -n 's/^ *java\.specification\.version = \([0-9]*\).*/\1/p' | head -n1
+}
+
+find_jdk() {
+  if [ -n "${JAVA_HOME:-}" ]; then
+    local v; v=$(jdk_major "$JAVA_HOME")
+    if [ -n "$v" ] && [ "$v" -ge "$MIN_JDK" ]; then echo "$JAVA_HOME"; return; fi
+  fi
+  local best="" best_v=0 dir v
+  for dir in /usr/lib/jvm/* /opt/java/* /opt/jdk* /usr/local/jdk* "$HOME"/.sdkman/candidates/java/* "$HOME"/.jdks/*; do
+    [ -d "$dir" ] && [ ! -L "$dir" ] || continue
+    v=$(jdk_major "$dir")
+    if [ -n "$v" ] && [ "$v" -gt "$best_v" ]; then best="$dir"; best_v=$v; fi
+  done
+  if [ "$best_v" -lt "$MIN_JDK" ] && command -v javac >/dev/null; then
+    dir=$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")
+    v=$(jdk_major "$dir")
+    if [ -n "$v" ] && [ "$v" -ge "$MIN_JDK" ]; then best="$dir"; best_v=$v; fi
+  fi
+  [ "$best_v" -ge "$MIN_JDK" ] || die "no JDK >= $MIN_JDK found (set JAVA_HOME, or install one under /usr/lib/jvm)"
+  echo "$best"
+}
+
+JAVA_HOME=$(find_jdk)
+export JAVA_HOME
+export PATH="$JAVA_HOME/bin:$PATH"
+command -v mvn >/dev/null || die "Maven (mvn) not found: install it (Debian: apt-get install -y maven)"
+# Maven's own libraries use sun.misc.Unsafe, which JDK 24+ warns about on every build.
+if [ "$(jdk_major "$JAVA_HOME")" -ge 24 ]; then export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"; fi
+MVN=(mvn -B --no-transfer-progress)
+
+# The launcher's JVM flags: a small heap and the serial collector (see benchmarks/README.md).
+JVM_FLAGS=(${GATEWAY_JVM_FLAGS:--XX:+UseSerialGC -Xmx256m})
+
+jar_is_stale() {
+  [ ! -f target/gateway.jar ] && return 0
+  [ -n "$(find src/main pom.xml -newer target/gateway.jar -print -quit)" ]
+}
+
+build() { "${MVN[@]}" -q package -DskipTests; }
+
+cmd=${1:-build}
+[ $# -gt 0 ] && shift
+case "$cmd" in
+  build) build && echo "built target/gateway.jar (JDK $(jdk_major "$JAVA_HOME") at $JAVA_HOME)" ;;
+  test)  "${MVN[@]}" verify "$@" ;;
+  run)   if jar_is_stale; then build; fi
+         exec "$JAVA_HOME/bin/java" "${JVM_FLAGS[@]}" -jar target/gateway.jar "$@" ;;
+  *) die "unknown command '$cmd' (expected: build, test, run)" ;;
+esac

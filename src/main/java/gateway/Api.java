@@ -1,0 +1,104 @@
+package gateway;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpExchange;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The gateway's own endpoints: {@code /register}, {@code /services}, {@code /health}. A
+ * registration answers 2xx only once the store holds it. Thread-safe.
+ */
+final class Api {
+
+    /** Registrations are a few hundred bytes; anything this large is a mistake or an attack. */
+    static final int MAX_BODY = 64 * 1024;
+
+    private final Registry registry;
+    private final Store store;
+
+    Api(Registry registry, Store store) {
+        this.registry = registry;
+        this.store = store;
+    }
+
+    /** POST adds a replica (201 new, 200 already there); DELETE removes it (200, or 404). */
+    void register(HttpExchange exchange) throws IOException {
+        String method = exchange.getRequestMethod();
+        if (!method.equals("POST") && !method.equals("DELETE")) {
+            throw HttpError.methodNotAllowed(method, "/register", "POST, DELETE");
+        }
+        Registration r = parse(exchange);
+        if (method.equals("POST")) {
+            boolean added = registry.register(r);
+            Json.send(exchange, added ? 201 : 200, answer(r));
+        } else if (registry.deregister(r)) {
+            Json.send(exchange, 200, answer(r));
+        } else {
+            throw new HttpError(404, "replica " + r.address() + " of service '" + r.service() + "' is not registered");
+        }
+    }
+
+    /** Every service with its replicas and their current failure counts, read from the store. */
+    void services(HttpExchange exchange) throws IOException {
+        readOnly(exchange, "/services");
+        Map<String, List<String>> all = store.registry();
+        Map<String, Long> failures = store.failures(all.values().stream().flatMap(List::stream).toList());
+        List<ServiceView> services = new ArrayList<>();
+        all.forEach((name, addresses) -> services.add(new ServiceView(name, addresses.stream()
+                .map(a -> new ReplicaView(a, failures.getOrDefault(a, 0L))).toList())));
+        Json.send(exchange, 200, Map.of("services", services));
+    }
+
+    record ReplicaView(String address, long failures) {}
+
+    record ServiceView(String name, List<ReplicaView> replicas) {}
+
+    /** 200 while the gateway serves; the store's state is reported, not fatal (routing goes on from the snapshot). */
+    void health(HttpExchange exchange) throws IOException {
+        readOnly(exchange, "/health");
+        Map<String, String> body = new LinkedHashMap<>();
+        body.put("status", "UP");
+        body.put("store", store.ping() ? "UP" : "DOWN");
+        Json.send(exchange, 200, body);
+    }
+
+    private static void readOnly(HttpExchange exchange, String path) {
+        String method = exchange.getRequestMethod();
+        if (!method.equals("GET") && !method.equals("HEAD")) throw HttpError.methodNotAllowed(method, path, "GET, HEAD");
+    }
+
+    private Map<String, Object> answer(Registration r) {
+        RoundRobin replicas = registry.snapshot().get(r.service());
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("service", r.service());
+        body.put("address", r.address().url());
+        body.put("replicas", replicas == null ? 0 : replicas.size());
+        return body;
+    }
+
+    private static Registration parse(HttpExchange exchange) throws IOException {
+        byte[] bytes;
+        try (InputStream in = exchange.getRequestBody()) {
+            bytes = in.readNBytes(MAX_BODY + 1);
+        }
+        if (bytes.length > MAX_BODY) throw new HttpError(413, "body is larger than " + MAX_BODY + " bytes");
+        if (bytes.length == 0) throw new HttpError(400, "body is empty; expected {\"service\": NAME, \"address\": URL}");
+        JsonNode json;
+        try {
+            json = Json.MAPPER.readTree(bytes);
+        } catch (JsonProcessingException e) {
+            throw new HttpError(400, "body is not valid JSON: " + e.getOriginalMessage());
+        }
+        try {
+            return Registration.fromJson(json);
+        } catch (IllegalArgumentException e) {
+            throw new HttpError(400, e.getMessage());
+        }
+    }
+}

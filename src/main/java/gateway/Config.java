@@ -1,0 +1,123 @@
+package gateway;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every setting of one gateway, parsed once from the command line and the environment
+ * (a flag wins over its environment variable). Immutable; the constructor rejects bad values.
+ */
+record Config(
+        String bind,
+        int port,
+        String store,
+        int failureThreshold,
+        Duration connectTimeout,
+        Duration requestTimeout,
+        String executor) {
+
+    static final String DEFAULT_BIND = "0.0.0.0";
+    static final int DEFAULT_PORT = 7171;
+    static final String DEFAULT_STORE = "memory";
+    static final int DEFAULT_FAILURE_THRESHOLD = 3;
+    static final int DEFAULT_CONNECT_TIMEOUT_MS = 1_000;
+    static final int DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+    static final String DEFAULT_EXECUTOR = "virtual";
+
+    /** One command-line flag, its environment variable and its help line. */
+    record Flag(String name, String env, String value, String help) {}
+
+    static final List<Flag> FLAGS = List.of(
+            new Flag("--port", "GATEWAY_PORT", "N", "port to listen on; 0 picks a free one (default " + DEFAULT_PORT + ")"),
+            new Flag("--bind", "GATEWAY_BIND", "ADDR", "address to listen on (default " + DEFAULT_BIND + ")"),
+            new Flag("--store", "GATEWAY_STORE", "memory", "where the registry lives (default " + DEFAULT_STORE + ")"),
+            new Flag("--failure-threshold", "GATEWAY_FAILURE_THRESHOLD", "N",
+                    "consecutive failures that evict a replica (default " + DEFAULT_FAILURE_THRESHOLD + ")"),
+            new Flag("--connect-timeout-ms", "GATEWAY_CONNECT_TIMEOUT_MS", "N",
+                    "upstream connect timeout (default " + DEFAULT_CONNECT_TIMEOUT_MS + ")"),
+            new Flag("--request-timeout-ms", "GATEWAY_REQUEST_TIMEOUT_MS", "N",
+                    "deadline for a proxied request, retries included (default " + DEFAULT_REQUEST_TIMEOUT_MS + ")"),
+            new Flag("--executor", "GATEWAY_EXECUTOR", "virtual|platform",
+                    "request threads: one virtual thread per request, or a pool of 200 platform threads (default "
+                            + DEFAULT_EXECUTOR + ")"));
+
+    Config {
+        if (bind.isBlank()) throw new IllegalArgumentException("--bind: must not be empty");
+        if (port < 0 || port > 65_535) throw new IllegalArgumentException("--port: " + port + " is not in 0-65535");
+        if (!store.equals("memory")) throw new IllegalArgumentException("--store: '" + store + "' is not a store (expected memory)");
+        if (failureThreshold < 1) throw new IllegalArgumentException("--failure-threshold: " + failureThreshold + " must be at least 1");
+        if (connectTimeout.isNegative() || connectTimeout.isZero())
+            throw new IllegalArgumentException("--connect-timeout-ms: must be at least 1");
+        if (requestTimeout.isNegative() || requestTimeout.isZero())
+            throw new IllegalArgumentException("--request-timeout-ms: must be at least 1");
+        if (!executor.equals("virtual") && !executor.equals("platform"))
+            throw new IllegalArgumentException("--executor: '" + executor + "' is not virtual or platform");
+    }
+
+    static Config defaults() {
+        return parse(List.of(), Map.of());
+    }
+
+    /**
+     * Parses {@code --flag value} and {@code --flag=value} pairs over the environment.
+     *
+     * @throws IllegalArgumentException with a one-line message naming the flag and the value
+     */
+    static Config parse(List<String> args, Map<String, String> env) {
+        Map<String, String> values = new HashMap<>();
+        for (Flag flag : FLAGS) {
+            String fromEnv = env.get(flag.env());
+            if (fromEnv != null) values.put(flag.name(), fromEnv);
+        }
+        for (int i = 0; i < args.size(); i++) {
+            String arg = args.get(i);
+            int eq = arg.indexOf('=');
+            String name = eq < 0 ? arg : arg.substring(0, eq);
+            if (FLAGS.stream().noneMatch(f -> f.name().equals(name))) {
+                throw new IllegalArgumentException("unknown option '" + name + "' (see --help)");
+            }
+            if (eq >= 0) {
+                values.put(name, arg.substring(eq + 1));
+            } else if (i + 1 < args.size()) {
+                values.put(name, args.get(++i));
+            } else {
+                throw new IllegalArgumentException(name + ": missing value");
+            }
+        }
+        return new Config(
+                values.getOrDefault("--bind", DEFAULT_BIND),
+                integer(values, "--port", DEFAULT_PORT),
+                values.getOrDefault("--store", DEFAULT_STORE),
+                integer(values, "--failure-threshold", DEFAULT_FAILURE_THRESHOLD),
+                Duration.ofMillis(integer(values, "--connect-timeout-ms", DEFAULT_CONNECT_TIMEOUT_MS)),
+                Duration.ofMillis(integer(values, "--request-timeout-ms", DEFAULT_REQUEST_TIMEOUT_MS)),
+                values.getOrDefault("--executor", DEFAULT_EXECUTOR));
+    }
+
+    private static int integer(Map<String, String> values, String flag, int fallback) {
+        String value = values.get(flag);
+        if (value == null) return fallback;
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(flag + ": '" + value + "' is not a whole number");
+        }
+    }
+
+    static String usage() {
+        StringBuilder out = new StringBuilder("""
+                usage: java -jar gateway.jar [options]
+
+                A fault-tolerant HTTP gateway: replicas POST /register, clients call /SERVICE/...
+                Every option can also be set by the environment variable shown; the option wins.
+
+                """);
+        for (Flag f : FLAGS) {
+            out.append(String.format("  %-36s %-28s %s%n", f.name() + " " + f.value(), f.env(), f.help()));
+        }
+        out.append(String.format("  %-36s %-28s %s%n", "--help", "", "print this help and exit"));
+        return out.toString();
+    }
+}

@@ -1,0 +1,110 @@
+package gateway;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Logger;
+
+/**
+ * One running gateway: wires the store, registry, breaker and proxy to an {@link HttpServer}.
+ * Holds no static state, so tests can run several in one JVM. Thread-safe.
+ */
+final class Gateway implements AutoCloseable {
+
+    static {
+        // HttpClient silently retries a refused connect once; each attempt must be one counted
+        // failure. Read once, when the client's classes load: set before any client exists.
+        System.setProperty("jdk.httpclient.disableRetryConnect", "true");
+    }
+
+    private static final Logger LOG = Log.get(Gateway.class);
+
+    private final HttpServer server;
+    private final ExecutorService requests;
+    private final ExecutorService upstreamTasks;
+    private final HttpClient client;
+    private final Store store;
+    private final Registry registry;
+    private final AtomicBoolean closing = new AtomicBoolean();
+    private final CountDownLatch closed = new CountDownLatch(1);
+
+    private Gateway(Config config, Store store) throws IOException {
+        this.store = store;
+        this.registry = new Registry(store);
+        registry.refresh();
+        this.upstreamTasks = Executors.newThreadPerTaskExecutor(Threads.virtual("upstream"));
+        this.client = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(config.connectTimeout())
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .executor(upstreamTasks)
+                .build();
+        Breaker breaker = new Breaker(store, registry, config.failureThreshold());
+        Proxy proxy = new Proxy(registry, breaker, client, config.requestTimeout());
+        this.requests = Threads.requests(config.executor());
+        this.server = HttpServer.create(new InetSocketAddress(InetAddress.getByName(config.bind()), config.port()), 0);
+        server.createContext("/", new Router(new Api(registry, store), proxy));
+        server.setExecutor(requests); // without it, HttpServer serves every request on one thread
+    }
+
+    /** Starts a gateway on the embedded store; it is serving when this returns. */
+    static Gateway start(Config config) throws IOException {
+        return start(config, new MemoryStore());
+    }
+
+    static Gateway start(Config config, Store store) throws IOException {
+        Gateway gateway = new Gateway(config, store);
+        gateway.server.start();
+        LOG.info("listening on " + gateway.uri() + " (store " + config.store() + ", executor " + config.executor()
+                + ", failure threshold " + config.failureThreshold() + ")");
+        return gateway;
+    }
+
+    URI uri() {
+        InetSocketAddress address = server.getAddress();
+        String host = address.getAddress().getHostAddress();
+        if (host.contains(":")) host = "[" + host + "]";
+        return URI.create("http://" + host + ":" + address.getPort());
+    }
+
+    int port() {
+        return server.getAddress().getPort();
+    }
+
+    Registry registry() {
+        return registry;
+    }
+
+    Store store() {
+        return store;
+    }
+
+    /** Blocks until {@link #close} has run. */
+    void awaitClose() {
+        try {
+            closed.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Stops accepting, ends in-flight exchanges, then releases the client and the store. */
+    @Override
+    public void close() {
+        if (!closing.compareAndSet(false, true)) return;
+        server.stop(0);
+        requests.shutdownNow();
+        client.shutdownNow();
+        upstreamTasks.shutdownNow();
+        store.close();
+        closed.countDown();
+        LOG.info("stopped");
+    }
+}

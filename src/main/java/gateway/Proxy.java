@@ -1,0 +1,166 @@
+package gateway;
+
+import com.sun.net.httpserver.Headers;
+import com.sun.net.httpserver.HttpExchange;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Forwards one client request to one of a service's replicas and streams the answer back.
+ *
+ * <pre>
+ *  request ─► snapshot.get(service) ─► start = round-robin pick
+ *                                        │
+ *        ┌──────────── attempt replica (start + i) ◄─────────────┐
+ *        ▼                                                       │
+ *     Outcome ──► Breaker.report (count / reset / evict)         │
+ *        │                                                       │
+ *        ├─ SUCCESS ─────────► relay status, headers, body ─► done
+ *        └─ failure ─► retryable(method) &amp;&amp; body replayable      │
+ *                      &amp;&amp; replicas left &amp;&amp; time left ──── yes ──┘
+ *                                  │ no
+ *                                  ▼
+ *                    502 naming the attempts (504 past the deadline)
+ * </pre>
+ *
+ * Thread-safe: all per-request state lives on the request's own thread.
+ */
+final class Proxy {
+
+    /** Bodies up to this size are kept in memory so that a retry can resend them. */
+    static final int KEEP_FOR_RETRY = 1 << 20;
+
+    private final Registry registry;
+    private final Breaker breaker;
+    private final HttpClient client;
+    private final long timeoutNanos;
+
+    Proxy(Registry registry, Breaker breaker, HttpClient client, Duration requestTimeout) {
+        this.registry = registry;
+        this.breaker = breaker;
+        this.client = client;
+        this.timeoutNanos = requestTimeout.toNanos();
+    }
+
+    /** Forwards {@code /SERVICE/rest?query} to {@code REPLICA/rest?query}. */
+    void forward(HttpExchange exchange, String service, String rawRest) throws IOException {
+        RoundRobin replicas = registry.snapshot().get(service);
+        if (replicas == null) throw new HttpError(503, "no replica registered for service '" + service + "'");
+        long deadline = System.nanoTime() + timeoutNanos;
+        String method = exchange.getRequestMethod();
+        RequestBody body = RequestBody.read(exchange, KEEP_FOR_RETRY);
+        List<Map.Entry<String, String>> headers = ForwardHeaders.request(
+                exchange.getRequestHeaders(), exchange.getRemoteAddress().getAddress().getHostAddress(), "http");
+        String query = exchange.getRequestURI().getRawQuery();
+
+        int start = replicas.start();
+        List<Map<String, String>> failed = new ArrayList<>(0);
+        for (int i = 0; i < replicas.size(); i++) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0 || !body.replayable()) break;
+            Address replica = replicas.get(start, i);
+            HttpRequest request = request(method, replica, rawRest, query, headers, body, left);
+            HttpResponse<InputStream> response = null;
+            Outcome outcome;
+            try {
+                response = client.send(request, BodyHandlers.ofInputStream());
+                outcome = Outcome.of(response.statusCode());
+            } catch (IOException e) {
+                outcome = Outcome.of(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new HttpError(503, "the gateway is shutting down");
+            }
+            breaker.report(service, replica, outcome);
+            if (outcome == Outcome.SUCCESS) {
+                relay(exchange, response);
+                return;
+            }
+            if (response != null) response.body().close(); // frees the upstream connection
+            failed.add(attempt(replica, outcome, response));
+            if (!outcome.retryable(method)) break;
+        }
+        if (deadline - System.nanoTime() <= 0) {
+            throw new HttpError(504, "service '" + service + "' did not answer within "
+                    + Duration.ofNanos(timeoutNanos).toMillis() + " ms", Map.of("attempts", failed));
+        }
+        throw new HttpError(502, "every attempted replica of service '" + service + "' failed", Map.of("attempts", failed));
+    }
+
+    private static HttpRequest request(String method, Address replica, String rawRest, String query,
+                                       List<Map.Entry<String, String>> headers, RequestBody body, long timeoutNanos) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(replica.resolve(rawRest, query))
+                .method(method, body.publisher())
+                .timeout(Duration.ofNanos(timeoutNanos));
+        for (var header : headers) {
+            try {
+                builder.header(header.getKey(), header.getValue());
+            } catch (IllegalArgumentException e) {
+                throw new HttpError(400, "header '" + header.getKey() + "' cannot be forwarded: " + e.getMessage());
+            }
+        }
+        return builder.build();
+    }
+
+    private static Map<String, String> attempt(Address replica, Outcome outcome, HttpResponse<?> response) {
+        Map<String, String> attempt = new LinkedHashMap<>();
+        attempt.put("address", replica.url());
+        attempt.put("outcome", outcome.name());
+        if (response != null) attempt.put("status", Integer.toString(response.statusCode()));
+        return attempt;
+    }
+
+    /** Copies the replica's answer to the client, streaming the body. */
+    private static void relay(HttpExchange exchange, HttpResponse<InputStream> response) throws IOException {
+        try (InputStream upstream = response.body()) {
+            Map<String, List<String>> in = response.headers().map();
+            Set<String> dropped = ForwardHeaders.dropped(in);
+            Headers out = exchange.getResponseHeaders();
+            in.forEach((name, values) -> {
+                if (ForwardHeaders.returned(name, dropped)) out.put(name, values);
+            });
+            int status = response.statusCode();
+            long length = response.headers().firstValueAsLong("content-length").orElse(-1);
+            if (exchange.getRequestMethod().equals("HEAD")) {
+                // HttpServer writes no Content-Length for HEAD; the replica's value is the truthful one.
+                if (length >= 0) out.set("Content-Length", Long.toString(length));
+                exchange.sendResponseHeaders(status, -1);
+                return;
+            }
+            if (status == 204 || status == 304 || length == 0) {
+                exchange.sendResponseHeaders(status, -1); // -1: no body; 0 would mean chunked
+                return;
+            }
+            exchange.sendResponseHeaders(status, Math.max(length, 0));
+            OutputStream client = exchange.getResponseBody();
+            try {
+                upstream.transferTo(client);
+                client.close();
+            } catch (IOException e) {
+                throw new AbortedResponse(e);
+            }
+        }
+    }
+
+    /**
+     * The body broke off after the status line was sent. Closing the exchange would end a chunked
+     * body cleanly, and the client would take a truncated body for a whole one; instead this
+     * escapes to the server, which then drops the connection.
+     */
+    static final class AbortedResponse extends RuntimeException {
+        AbortedResponse(IOException cause) {
+            super(cause.getMessage(), cause, false, false);
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package gateway;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** One replica of one service, as {@code POST /register} names it. Immutable; always valid. */
+record Registration(String service, Address address) {
+
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+
+    /** First path segments the gateway answers itself, so no service may take them. */
+    static final Set<String> RESERVED = Set.of("register", "services", "health", "metrics");
+
+    Registration {
+        checkName(service);
+    }
+
+    /** @throws IllegalArgumentException saying why {@code name} cannot be a service name */
+    static String checkName(String name) {
+        if (!NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("service '" + name + "' must be 1-64 of A-Z a-z 0-9 . _ -");
+        }
+        if (RESERVED.contains(name) || name.equals(".") || name.equals("..")) {
+            throw new IllegalArgumentException("service '" + name + "' is a reserved name");
+        }
+        return name;
+    }
+
+    static boolean isValidName(String name) {
+        return NAME.matcher(name).matches() && !RESERVED.contains(name) && !name.equals(".") && !name.equals("..");
+    }
+
+    /**
+     * Reads {@code {"service": NAME, "address": URL}}.
+     *
+     * @throws IllegalArgumentException naming the missing, mistyped or invalid field
+     */
+    static Registration fromJson(JsonNode body) {
+        if (body == null || !body.isObject()) throw new IllegalArgumentException("body must be a JSON object");
+        return new Registration(Registration.text(body, "service"), Address.parse(text(body, "address")));
+    }
+
+    private static String text(JsonNode body, String field) {
+        JsonNode value = body.get(field);
+        if (value == null || value.isNull()) throw new IllegalArgumentException("missing field '" + field + "'");
+        if (!value.isTextual()) throw new IllegalArgumentException("field '" + field + "' must be a string");
+        return value.textValue();
+    }
+}

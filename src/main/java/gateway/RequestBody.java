@@ -1,0 +1,77 @@
+package gateway;
+
+import com.sun.net.httpserver.HttpExchange;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
+import java.net.http.HttpRequest.BodyPublisher;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A client's request body on its way upstream. Bodies up to {@code keep} bytes are read whole,
+ * so a retry can send them again; larger ones are streamed (the first {@code keep} bytes from
+ * memory, the rest straight from the client) and can be sent only once. Not thread-safe: one
+ * request's thread owns it.
+ */
+final class RequestBody {
+
+    private final byte[] kept;
+    private final InputStream rest;
+    private final long length;
+    private final AtomicBoolean streamed = new AtomicBoolean();
+
+    private RequestBody(byte[] kept, InputStream rest, long length) {
+        this.kept = kept;
+        this.rest = rest;
+        this.length = length;
+    }
+
+    static RequestBody read(HttpExchange exchange, int keep) throws IOException {
+        String declared = exchange.getRequestHeaders().getFirst("Content-Length");
+        long length = -1;
+        if (declared != null) {
+            try {
+                length = Long.parseLong(declared.trim());
+            } catch (NumberFormatException e) {
+                throw new HttpError(400, "Content-Length '" + declared + "' is not a number");
+            }
+        }
+        InputStream in = exchange.getRequestBody();
+        // A body with no length and no chunking is empty (RFC 9112 §6.3); HttpServer reads it so.
+        if (length >= 0 && length <= keep) {
+            byte[] all = in.readNBytes((int) length);
+            if (all.length < length) throw truncated(all.length, length);
+            return new RequestBody(all, null, length);
+        }
+        byte[] head = in.readNBytes(keep);
+        if (head.length < keep) {
+            if (length >= 0) throw truncated(head.length, length);
+            return new RequestBody(head, null, head.length);
+        }
+        if (length >= 0) return new RequestBody(head, in, length);
+        int next = in.read(); // chunked: only reading on tells whether there is more
+        if (next < 0) return new RequestBody(head, null, head.length);
+        return new RequestBody(head, new SequenceInputStream(new ByteArrayInputStream(new byte[] {(byte) next}), in), -1);
+    }
+
+    private static HttpError truncated(long got, long declared) {
+        return new HttpError(400, "request body ended after " + got + " of " + declared + " bytes");
+    }
+
+    /** Whether another attempt can send this body (again). */
+    boolean replayable() {
+        return rest == null || !streamed.get();
+    }
+
+    /** The body for one attempt; a streamed body marks itself used once the client starts reading it. */
+    BodyPublisher publisher() {
+        if (rest == null) return kept.length == 0 ? BodyPublishers.noBody() : BodyPublishers.ofByteArray(kept);
+        BodyPublisher stream = BodyPublishers.ofInputStream(() -> {
+            streamed.set(true);
+            return new SequenceInputStream(new ByteArrayInputStream(kept), rest);
+        });
+        return length > 0 ? BodyPublishers.fromPublisher(stream, length) : stream;
+    }
+}

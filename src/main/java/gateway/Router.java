@@ -1,0 +1,76 @@
+package gateway;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import java.io.IOException;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The one handler: sends the gateway's own paths to {@link Api} and everything else to
+ * {@link Proxy}, and is the single place where errors become statuses. No exception reaches a
+ * client as a stack trace. Thread-safe.
+ */
+final class Router implements HttpHandler {
+
+    private static final Logger LOG = Log.get(Router.class);
+
+    private final Api api;
+    private final Proxy proxy;
+
+    Router(Api api, Proxy proxy) {
+        this.api = api;
+        this.proxy = proxy;
+    }
+
+    @Override
+    public void handle(HttpExchange exchange) {
+        boolean aborted = false;
+        try {
+            route(exchange);
+        } catch (Proxy.AbortedResponse e) {
+            LOG.fine("response broke off: " + e.getMessage());
+            aborted = true;
+            throw e; // see AbortedResponse: the server must drop this connection, not close the body
+        } catch (HttpError e) {
+            if (e.details.get("allow") instanceof String allow) exchange.getResponseHeaders().set("Allow", allow);
+            reply(exchange, e.status, e.getMessage(), e);
+        } catch (StoreException e) {
+            LOG.warning("store unavailable: " + e.getMessage());
+            reply(exchange, 503, "the registry store is unavailable: " + e.getMessage(), null);
+        } catch (IOException e) {
+            LOG.fine("client connection failed: " + e.getMessage()); // nothing can be sent to it
+        } catch (RuntimeException e) {
+            LOG.log(Level.SEVERE, "bug: unexpected error on " + exchange.getRequestURI(), e);
+            reply(exchange, 500, "internal error", null);
+        } finally {
+            if (!aborted) exchange.close();
+        }
+    }
+
+    private void route(HttpExchange exchange) throws IOException {
+        String path = exchange.getRequestURI().getRawPath();
+        switch (path) {
+            case "/register" -> api.register(exchange);
+            case "/services" -> api.services(exchange);
+            case "/health" -> api.health(exchange);
+            default -> {
+                int slash = path.indexOf('/', 1);
+                String name = slash < 0 ? path.substring(1) : path.substring(1, slash);
+                String rest = slash < 0 ? "/" : path.substring(slash);
+                if (!Registration.isValidName(name)) throw new HttpError(404, "no route for " + path);
+                proxy.forward(exchange, name, rest);
+            }
+        }
+    }
+
+    private static void reply(HttpExchange exchange, int status, String message, HttpError error) {
+        try {
+            if (error == null) Json.error(exchange, status, message);
+            else Json.error(exchange, status, message, error.details);
+        } catch (IOException | IllegalStateException e) {
+            // headers were already sent, or the client is gone: the status cannot change any more
+            LOG.fine("could not send " + status + ": " + e.getMessage());
+        }
+    }
+}
