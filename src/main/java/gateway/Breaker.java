@@ -2,6 +2,7 @@ package gateway;
 
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
 
 /**
@@ -21,6 +22,7 @@ final class Breaker {
      * only for these, so a healthy request costs one map lookup, never a store round trip.
      */
     private final Set<String> suspects = ConcurrentHashMap.newKeySet();
+    private final AtomicLong evictions = new AtomicLong();
 
     Breaker(Store store, Registry registry, int threshold) {
         if (threshold < 1) throw new IllegalArgumentException("threshold must be at least 1, not " + threshold);
@@ -38,9 +40,15 @@ final class Breaker {
         Store.Failure failure = store.recordFailure(service, address.url(), threshold);
         if (failure.evicted()) {
             suspects.remove(address.url());
+            evictions.incrementAndGet();
             LOG.warning("evicted " + address + " from " + service + " after " + failure.count()
                     + " consecutive failures (last: " + outcome + ")");
             registry.evicted(service, address);
         }
+    }
+
+    /** Replicas this gateway has evicted since it started. */
+    long evictions() {
+        return evictions.get();
     }
 }

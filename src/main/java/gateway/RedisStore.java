@@ -1,0 +1,277 @@
+package gateway;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import redis.clients.jedis.AbstractPipeline;
+import redis.clients.jedis.ConnectionPoolConfig;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisClientConfig;
+import redis.clients.jedis.JedisPubSub;
+import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.Response;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.exceptions.JedisNoScriptException;
+
+/**
+ * The shared store: the seed's key layout in one Redis, every key and channel under one prefix.
+ * Owns a connection pool and one dedicated connection per running {@link #subscribe}. Each write
+ * is one Lua script, so it is atomic and announces itself on {@link #CHANGES_CHANNEL}. Thread-safe.
+ */
+final class RedisStore implements Store {
+
+    /** A reachable Redis accepts a connection in a few ms; past this it is down or cut off. */
+    static final int CONNECT_TIMEOUT_MILLIS = 500;
+    /** Every command here is O(1) or O(replicas): no reply in this time means Redis is stalled. */
+    static final int SOCKET_TIMEOUT_MILLIS = 1000;
+    /** The store is used on registrations, failures and refreshes, never per successful request. */
+    static final int POOL_SIZE = 16;
+    /** A caller waits this long for a free connection, then fails rather than queueing forever. */
+    static final Duration POOL_MAX_WAIT = Duration.ofMillis(500);
+    /** Set of the service names that have replicas, so {@link #registry()} needs no KEYS or SCAN. */
+    static final String INDEX_KEY = "gateway:services";
+    /** Channel (under the prefix) on which every change to the registry publishes the service name. */
+    static final String CHANGES_CHANNEL = "gateway:changes";
+
+    // KEYS: service set, index. ARGV: address, service, channel.
+    private static final Script ADD = new Script("""
+            local added = redis.call('SADD', KEYS[1], ARGV[1])
+            redis.call('SADD', KEYS[2], ARGV[2])
+            if added == 1 then redis.call('PUBLISH', ARGV[3], ARGV[2]) end
+            return added""");
+    // KEYS: service set, failure counter, index. ARGV: address, service, channel.
+    private static final Script REMOVE = new Script("""
+            redis.call('DEL', KEYS[2])
+            local removed = redis.call('SREM', KEYS[1], ARGV[1])
+            if redis.call('SCARD', KEYS[1]) == 0 then redis.call('SREM', KEYS[3], ARGV[2]) end
+            if removed == 1 then redis.call('PUBLISH', ARGV[3], ARGV[2]) end
+            return removed""");
+    // KEYS: service set, failure counter, index. ARGV: address, service, channel, threshold.
+    private static final Script RECORD_FAILURE = new Script("""
+            local count = redis.call('INCR', KEYS[2])
+            if count < tonumber(ARGV[4]) then return {count, 0} end
+            redis.call('DEL', KEYS[2])
+            local removed = redis.call('SREM', KEYS[1], ARGV[1])
+            if redis.call('SCARD', KEYS[1]) == 0 then redis.call('SREM', KEYS[3], ARGV[2]) end
+            if removed == 1 then redis.call('PUBLISH', ARGV[3], ARGV[2]) end
+            return {count, removed}""");
+
+    private final RedisUrl url;
+    private final String prefix;
+    private final HostAndPort hostAndPort;
+    private final JedisClientConfig config;
+    private final RedisClient client;
+    private final Set<Jedis> subscribers = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    /** Connects lazily: a Redis that is down now makes calls fail, not the constructor. */
+    RedisStore(RedisUrl url, String keyPrefix) {
+        if (keyPrefix == null) throw new IllegalArgumentException("redis key prefix is missing");
+        this.url = url;
+        this.prefix = keyPrefix;
+        this.hostAndPort = new HostAndPort(url.host(), url.port());
+        DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder()
+                .connectionTimeoutMillis(CONNECT_TIMEOUT_MILLIS)
+                .socketTimeoutMillis(SOCKET_TIMEOUT_MILLIS)
+                .database(url.database())
+                .ssl(url.tls())
+                .clientName("gateway");
+        if (url.password() != null) config.user(url.user()).password(url.password());
+        this.config = config.build();
+        ConnectionPoolConfig pool = new ConnectionPoolConfig();
+        pool.setMaxTotal(POOL_SIZE);
+        pool.setMaxIdle(POOL_SIZE);
+        pool.setBlockWhenExhausted(true);
+        pool.setMaxWait(POOL_MAX_WAIT);
+        pool.setTestOnBorrow(true); // a connection that died while idle (Redis restarted) is replaced, not failed
+        pool.setJmxEnabled(false); // JMX names are JVM-wide state; several gateways may share a JVM
+        this.client = RedisClient.builder().hostAndPort(hostAndPort).clientConfig(this.config).poolConfig(pool).build();
+    }
+
+    @Override
+    public boolean add(String service, String address) {
+        return 1L == (Long) run(ADD, List.of(key(service), key(INDEX_KEY)), List.of(address, service, key(CHANGES_CHANNEL)));
+    }
+
+    @Override
+    public boolean remove(String service, String address) {
+        List<String> keys = List.of(key(service), key(Store.failureKey(address)), key(INDEX_KEY));
+        return 1L == (Long) run(REMOVE, keys, List.of(address, service, key(CHANGES_CHANNEL)));
+    }
+
+    @Override
+    public Failure recordFailure(String service, String address, int threshold) {
+        List<String> keys = List.of(key(service), key(Store.failureKey(address)), key(INDEX_KEY));
+        List<String> args = List.of(address, service, key(CHANGES_CHANNEL), Integer.toString(threshold));
+        List<?> reply = (List<?>) run(RECORD_FAILURE, keys, args);
+        return new Failure((Long) reply.get(0), 1L == (Long) reply.get(1));
+    }
+
+    @Override
+    public SortedMap<String, List<String>> registry() {
+        return call(() -> {
+            Map<String, Response<Set<String>>> replies = new TreeMap<>();
+            Set<String> names = client.smembers(key(INDEX_KEY));
+            if (!names.isEmpty()) {
+                try (AbstractPipeline pipeline = client.pipelined()) {
+                    for (String name : names) replies.put(name, pipeline.smembers(key(name)));
+                    pipeline.sync();
+                }
+            }
+            SortedMap<String, List<String>> registry = new TreeMap<>();
+            replies.forEach((name, reply) -> {
+                List<String> replicas = reply.get().stream().sorted().toList();
+                if (!replicas.isEmpty()) registry.put(name, replicas); // removed between the two reads
+            });
+            return registry;
+        });
+    }
+
+    @Override
+    public Map<String, Long> failures(Collection<String> addresses) {
+        List<String> asked = List.copyOf(addresses);
+        Map<String, Long> result = new LinkedHashMap<>();
+        if (asked.isEmpty()) return result; // MGET with no keys is an error
+        String[] keys = asked.stream().map(a -> key(Store.failureKey(a))).toArray(String[]::new);
+        List<String> values = call(() -> client.mget(keys));
+        for (int i = 0; i < asked.size(); i++) {
+            result.put(asked.get(i), values.get(i) == null ? 0L : Long.parseLong(values.get(i)));
+        }
+        return result;
+    }
+
+    @Override
+    public void resetFailures(String address) {
+        call(() -> client.del(key(Store.failureKey(address))));
+    }
+
+    @Override
+    public boolean ping() {
+        try {
+            return "PONG".equals(client.ping());
+        } catch (RuntimeException e) { // "does it answer?" is a question, never an error
+            return false;
+        }
+    }
+
+    /** Publishes {@code message} on {@code channel}, under this store's prefix. */
+    void publish(String channel, String message) {
+        call(() -> client.publish(key(channel), message));
+    }
+
+    /**
+     * Delivers each message on {@code channel} (under this store's prefix) to {@code onMessage}, on
+     * this thread, over a connection of its own; runs {@code onSubscribed} once Redis confirms.
+     * Blocks until {@link #close()}, then returns; throws {@link StoreException} when the
+     * connection cannot be made or breaks. An exception from a callback ends it and propagates.
+     */
+    void subscribe(String channel, Consumer<String> onMessage, Runnable onSubscribed) {
+        Jedis connection;
+        try {
+            connection = new Jedis(hostAndPort, config);
+        } catch (JedisException e) {
+            throw failure(e);
+        }
+        subscribers.add(connection);
+        try {
+            if (closed) return; // close() ran before it could see this connection
+            connection.subscribe(new JedisPubSub() {
+                @Override
+                public void onSubscribe(String subscribed, int count) {
+                    onSubscribed.run();
+                }
+
+                @Override
+                public void onMessage(String from, String message) {
+                    onMessage.accept(message);
+                }
+            }, key(channel));
+            // Only an UNSUBSCRIBE ends a subscription cleanly, and nothing here sends one.
+            if (!closed) throw failure(new JedisConnectionException("subscription ended"));
+        } catch (JedisException e) {
+            if (!closed) throw failure(e);
+        } finally {
+            subscribers.remove(connection);
+            closeQuietly(connection);
+        }
+    }
+
+    /** Closes the pool and ends every {@link #subscribe} in progress. */
+    @Override
+    public void close() {
+        closed = true;
+        subscribers.forEach(RedisStore::closeQuietly); // a closed socket wakes the blocked reader
+        try {
+            client.close();
+        } catch (JedisException e) {
+            // closing anyway; nothing is left to do
+        }
+    }
+
+    private String key(String name) {
+        return prefix + name;
+    }
+
+    private Object run(Script script, List<String> keys, List<String> args) {
+        return call(() -> {
+            try {
+                return client.evalsha(script.sha(), keys, args);
+            } catch (JedisNoScriptException e) { // first use on this server, or after a restart
+                return client.eval(script.source(), keys, args);
+            }
+        });
+    }
+
+    private <T> T call(Supplier<T> command) {
+        try {
+            return command.get();
+        } catch (JedisException e) {
+            throw failure(e);
+        }
+    }
+
+    /** The url in the message is only host:port: never the password. */
+    private StoreException failure(JedisException e) {
+        String what = e instanceof JedisConnectionException ? " unreachable: " : " failed: ";
+        return new StoreException("redis at " + url.authority() + what + e.getMessage(), e);
+    }
+
+    private static void closeQuietly(Jedis connection) {
+        try {
+            connection.close();
+        } catch (JedisException e) {
+            // the connection is being dropped; its failure to close cleanly changes nothing
+        }
+    }
+
+    /** A Lua script and its SHA-1, by which EVALSHA runs it without sending the source again. */
+    private record Script(String source, String sha) {
+        Script(String source) {
+            this(source, sha1(source));
+        }
+
+        private static String sha1(String text) {
+            try {
+                byte[] digest = MessageDigest.getInstance("SHA-1").digest(text.getBytes(StandardCharsets.UTF_8));
+                return HexFormat.of().formatHex(digest);
+            } catch (NoSuchAlgorithmException e) {
+                throw new AssertionError("every JDK has SHA-1", e);
+            }
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.arbitrary;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.strings;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.quicktheories.core.Gen;
+
+class AddressTest {
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            localhost:8080                | http://localhost:8080
+            HTTP://LocalHost:8080/        | http://localhost:8080
+            http://10.0.0.1:80            | http://10.0.0.1
+            https://svc.example:443/api// | https://svc.example/api
+            https://svc.example:8443/Api  | https://svc.example:8443/Api
+            http://[::1]:9000             | http://[::1]:9000
+            """)
+    void normalisesOneReplicaToOneSpelling(String raw, String normalised) {
+        assertEquals(normalised, Address.parse(raw).url());
+    }
+
+    @ParameterizedTest(name = "[{index}] {0}: {1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            ''                         | address must not be empty
+            ftp://host:21              | must be http:// or https://
+            http://                    | is not a URL
+            http://user:pw@host:1      | must not carry user info
+            http://host:1/x?y=1        | must not have a query or fragment
+            http://host:1/#frag        | must not have a query or fragment
+            http://host:0              | has port 0
+            http://host:70000          | has port 70000
+            http://ho st:1             | is not a URL
+            http://under_score:1       | has no valid host
+            """)
+    void rejectsWhatIsNotAReplicaUrl(String raw, String reason) {
+        var e = assertThrows(IllegalArgumentException.class, () -> Address.parse(raw));
+        assertTrue(e.getMessage().contains(reason), e.getMessage());
+    }
+
+    @Test
+    void resolvesTheClientPathAndQueryAgainstTheBase() {
+        Address a = Address.parse("http://h:1/base");
+        assertEquals("http://h:1/base/x/y?q=1%202", a.resolve("/x/y", "q=1%202").toString());
+        assertEquals("http://h:1/base/", a.resolve("/", null).toString());
+    }
+
+    /** Spellings of the same replica: case, default ports, trailing slashes, a missing scheme. */
+    private static Gen<String> spellings() {
+        Gen<String> scheme = arbitrary().pick("http://", "HTTP://", "Http://", "https://", "");
+        Gen<String> host = strings().betweenCodePoints('a', 'z').ofLengthBetween(1, 12)
+                .zip(arbitrary().pick("", ".local", ".EXAMPLE.com"), (h, d) -> h + d)
+                .zip(booleansAsCase(), (h, upper) -> upper ? h.toUpperCase() : h);
+        Gen<String> port = integers().between(1, 65535).map(p -> ":" + p).mix(arbitrary().pick(":80", ":443", ""));
+        Gen<String> path = arbitrary().pick("", "/", "/api", "/api/", "/a/b//");
+        return scheme.zip(host, port, path, (s, h, p, x) -> (s.isEmpty() && p.isEmpty() ? "http://" : s) + h + p + x);
+    }
+
+    private static Gen<Boolean> booleansAsCase() {
+        return arbitrary().pick(true, false);
+    }
+
+    @Test
+    void normalisingIsIdempotent() {
+        qt().forAll(spellings()).checkAssert(raw -> {
+            Address once = Address.parse(raw);
+            assertEquals(once, Address.parse(once.url()));
+        });
+    }
+
+    @Test
+    void normalisedAddressesHaveNoUpperCaseHostNoTrailingSlashNoDefaultPort() {
+        qt().forAll(spellings()).checkAssert(raw -> {
+            String url = Address.parse(raw).url();
+            String authority = url.substring(url.indexOf("://") + 3).split("/")[0];
+            assertEquals(authority.toLowerCase(), authority);
+            assertTrue(!url.endsWith("/"), url);
+            assertTrue(!(url.startsWith("http://") && authority.endsWith(":80")) && !(url.startsWith("https://") && authority.endsWith(":443")), url);
+        });
+    }
+}

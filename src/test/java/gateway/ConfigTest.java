@@ -1,0 +1,80 @@
+package gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class ConfigTest {
+
+    @Test
+    void defaultsWhenNothingIsGiven() {
+        Config c = Config.parse(List.of(), Map.of());
+        assertEquals(new Config("0.0.0.0", 7171, "memory", 3, Duration.ofMillis(1000), Duration.ofMillis(30000), "virtual"), c);
+    }
+
+    @Test
+    void flagsInBothSpellingsAndEnvironment() {
+        Config c = Config.parse(List.of("--port", "8080", "--failure-threshold=5", "--executor", "platform"),
+                Map.of("GATEWAY_BIND", "127.0.0.1", "GATEWAY_REQUEST_TIMEOUT_MS", "250", "GATEWAY_CONNECT_TIMEOUT_MS", "50"));
+        assertEquals(8080, c.port());
+        assertEquals(5, c.failureThreshold());
+        assertEquals("platform", c.executor());
+        assertEquals("127.0.0.1", c.bind());
+        assertEquals(Duration.ofMillis(250), c.requestTimeout());
+        assertEquals(Duration.ofMillis(50), c.connectTimeout());
+    }
+
+    @Test
+    void aFlagWinsOverItsEnvironmentVariable() {
+        Config c = Config.parse(List.of("--port", "9000"), Map.of("GATEWAY_PORT", "9001"));
+        assertEquals(9000, c.port());
+    }
+
+    @ParameterizedTest(name = "{0} {1} -> {2}")
+    @CsvSource(delimiter = '|', textBlock = """
+            --port               | abc     | --port: 'abc' is not a whole number
+            --port               | -1      | --port: -1 is not in 0-65535
+            --port               | 65536   | --port: 65536 is not in 0-65535
+            --failure-threshold  | 0       | --failure-threshold: 0 must be at least 1
+            --failure-threshold  | x       | --failure-threshold: 'x' is not a whole number
+            --connect-timeout-ms | 0       | --connect-timeout-ms: must be at least 1
+            --request-timeout-ms | -5      | --request-timeout-ms: must be at least 1
+            --request-timeout-ms | 1.5     | --request-timeout-ms: '1.5' is not a whole number
+            --store              | mongo   | --store: 'mongo' is not a store (expected memory)
+            --executor           | fibers  | --executor: 'fibers' is not virtual or platform
+            --bind               | ' '     | --bind: must not be empty
+            """)
+    void badValuesAreRejectedWithALineNamingTheFlag(String flag, String value, String message) {
+        var e = assertThrows(IllegalArgumentException.class, () -> Config.parse(List.of(flag, value), Map.of()));
+        assertEquals(message, e.getMessage());
+    }
+
+    @Test
+    void badEnvironmentValuesAreRejectedToo() {
+        var e = assertThrows(IllegalArgumentException.class, () -> Config.parse(List.of(), Map.of("GATEWAY_PORT", "http")));
+        assertEquals("--port: 'http' is not a whole number", e.getMessage());
+    }
+
+    @Test
+    void unknownFlagAndMissingValue() {
+        assertEquals("unknown option '--prot' (see --help)",
+                assertThrows(IllegalArgumentException.class, () -> Config.parse(List.of("--prot", "1"), Map.of())).getMessage());
+        assertEquals("--port: missing value",
+                assertThrows(IllegalArgumentException.class, () -> Config.parse(List.of("--port"), Map.of())).getMessage());
+    }
+
+    @Test
+    void usageListsEveryFlagAndItsVariable() {
+        String usage = Config.usage();
+        for (Config.Flag f : Config.FLAGS) {
+            assertTrue(usage.contains(f.name()) && usage.contains(f.env()), f.name());
+        }
+    }
+}
