@@ -43,7 +43,7 @@ export PATH="$JAVA_HOME/bin:$PATH"
 command -v mvn >/dev/null || die "Maven (mvn) not found: install it (Debian: apt-get install -y maven)"
 # Maven's own libraries use sun.misc.Unsafe, which JDK 24+ warns about on every build.
 if [ "$(jdk_major "$JAVA_HOME")" -ge 24 ]; then export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"; fi
-MVN=(mvn -B --no-transfer-progress)
+MVN=(mvn -B --no-transfer-progress -Dstyle.color=never)
 
 # The launcher's JVM flags: a small heap and the serial collector (see benchmarks/README.md).
 JVM_FLAGS=(${GATEWAY_JVM_FLAGS:--XX:+UseSerialGC -Xmx256m})
@@ -53,7 +53,8 @@ jar_is_stale() {
   [ -n "$(find src/main pom.xml -newer target/gateway.jar -print -quit)" ]
 }
 
-build() { "${MVN[@]}" -q package -DskipTests; }
+# Debian's Maven prints colour resets even in batch mode; strip them, and keep stdout for the gateway's own line.
+build() { "${MVN[@]}" -q package -DskipTests | sed 's/\x1b\[[0-9;]*m//g' >&2; }
 
 cmd=${1:-build}
 [ $# -gt 0 ] && shift

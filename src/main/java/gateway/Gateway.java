@@ -34,9 +34,11 @@ final class Gateway implements AutoCloseable {
     private final Registry registry;
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CountDownLatch closed = new CountDownLatch(1);
+    private final String host;
 
     private Gateway(Config config, Store store) throws IOException {
         this.store = store;
+        this.host = config.bind().contains(":") ? "[" + config.bind() + "]" : config.bind();
         this.registry = new Registry(store);
         registry.refresh();
         this.upstreamTasks = Executors.newThreadPerTaskExecutor(Threads.virtual("upstream"));
@@ -68,10 +70,7 @@ final class Gateway implements AutoCloseable {
     }
 
     URI uri() {
-        InetSocketAddress address = server.getAddress();
-        String host = address.getAddress().getHostAddress();
-        if (host.contains(":")) host = "[" + host + "]";
-        return URI.create("http://" + host + ":" + address.getPort());
+        return URI.create("http://" + host + ":" + port()); // as configured: the wildcard prints as 0.0.0.0, not [::]
     }
 
     int port() {
