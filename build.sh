@@ -3,6 +3,7 @@
 #   ./build.sh            build target/gateway.jar
 #   ./build.sh test       run every test (unit, property, integration over real sockets)
 #   ./build.sh run [...]  build if needed, then start the gateway with the given flags
+#   ./build.sh bench      build if needed, then the end-to-end benchmark (benchmarks/run.sh)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -63,5 +64,7 @@ case "$cmd" in
   test)  "${MVN[@]}" verify "$@" ;;
   run)   if jar_is_stale; then build; fi
          exec "$JAVA_HOME/bin/java" "${JVM_FLAGS[@]}" -jar target/gateway.jar "$@" ;;
-  *) die "unknown command '$cmd' (expected: build, test, run)" ;;
+  bench) if [ -z "${GATEWAY_JAR:-}" ] && jar_is_stale; then build; fi
+         BENCH_VIA_BUILD=1 GATEWAY_JVM_FLAGS="${JVM_FLAGS[*]}" MVN_CMD="${MVN[*]}" exec benchmarks/run.sh "$@" ;;
+  *) die "unknown command '$cmd' (expected: build, test, run, bench)" ;;
 esac

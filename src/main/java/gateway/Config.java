@@ -16,7 +16,10 @@ record Config(
         int failureThreshold,
         Duration connectTimeout,
         Duration requestTimeout,
-        String executor) {
+        String executor,
+        String keyPrefix,
+        String stateFile,
+        Duration resyncInterval) {
 
     static final String DEFAULT_BIND = "0.0.0.0";
     static final int DEFAULT_PORT = 7171;
@@ -25,6 +28,8 @@ record Config(
     static final int DEFAULT_CONNECT_TIMEOUT_MS = 1_000;
     static final int DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
     static final String DEFAULT_EXECUTOR = "virtual";
+    static final String DEFAULT_KEY_PREFIX = "";
+    static final int DEFAULT_RESYNC_MS = 5_000;
 
     /** One command-line flag, its environment variable and its help line. */
     record Flag(String name, String env, String value, String help) {}
@@ -32,7 +37,12 @@ record Config(
     static final List<Flag> FLAGS = List.of(
             new Flag("--port", "GATEWAY_PORT", "N", "port to listen on; 0 picks a free one (default " + DEFAULT_PORT + ")"),
             new Flag("--bind", "GATEWAY_BIND", "ADDR", "address to listen on (default " + DEFAULT_BIND + ")"),
-            new Flag("--store", "GATEWAY_STORE", "memory", "where the registry lives (default " + DEFAULT_STORE + ")"),
+            new Flag("--store", "GATEWAY_STORE", "memory|redis://[user:pw@]host:port[/db]",
+                    "where the registry lives; rediss:// for TLS (default " + DEFAULT_STORE + ")"),
+            new Flag("--key-prefix", "GATEWAY_KEY_PREFIX", "TEXT", "prefix of every Redis key, to share one Redis (default none)"),
+            new Flag("--state-file", "GATEWAY_STATE_FILE", "PATH", "memory store: keep the registry in this file (default none)"),
+            new Flag("--resync-ms", "GATEWAY_RESYNC_MS", "N",
+                    "Redis store: reread the whole registry this often, besides change notices (default " + DEFAULT_RESYNC_MS + ")"),
             new Flag("--failure-threshold", "GATEWAY_FAILURE_THRESHOLD", "N",
                     "consecutive failures that evict a replica (default " + DEFAULT_FAILURE_THRESHOLD + ")"),
             new Flag("--connect-timeout-ms", "GATEWAY_CONNECT_TIMEOUT_MS", "N",
@@ -46,7 +56,17 @@ record Config(
     Config {
         if (bind.isBlank()) throw new IllegalArgumentException("--bind: must not be empty");
         if (port < 0 || port > 65_535) throw new IllegalArgumentException("--port: " + port + " is not in 0-65535");
-        if (!store.equals("memory")) throw new IllegalArgumentException("--store: '" + store + "' is not a store (expected memory)");
+        if (!store.equals("memory")) {
+            try {
+                RedisUrl.parse(store);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--store: expected memory or a redis:// URL; " + e.getMessage());
+            }
+        }
+        if (!stateFile.isEmpty() && !store.equals("memory")) {
+            throw new IllegalArgumentException("--state-file: only for the memory store (Redis keeps its own data)");
+        }
+        if (resyncInterval.isNegative() || resyncInterval.isZero()) throw new IllegalArgumentException("--resync-ms: must be at least 1");
         if (failureThreshold < 1) throw new IllegalArgumentException("--failure-threshold: " + failureThreshold + " must be at least 1");
         if (connectTimeout.isNegative() || connectTimeout.isZero())
             throw new IllegalArgumentException("--connect-timeout-ms: must be at least 1");
@@ -93,7 +113,15 @@ record Config(
                 integer(values, "--failure-threshold", DEFAULT_FAILURE_THRESHOLD),
                 Duration.ofMillis(integer(values, "--connect-timeout-ms", DEFAULT_CONNECT_TIMEOUT_MS)),
                 Duration.ofMillis(integer(values, "--request-timeout-ms", DEFAULT_REQUEST_TIMEOUT_MS)),
-                values.getOrDefault("--executor", DEFAULT_EXECUTOR));
+                values.getOrDefault("--executor", DEFAULT_EXECUTOR),
+                values.getOrDefault("--key-prefix", DEFAULT_KEY_PREFIX),
+                values.getOrDefault("--state-file", ""),
+                Duration.ofMillis(integer(values, "--resync-ms", DEFAULT_RESYNC_MS)));
+    }
+
+    /** The Redis to use, or null for the memory store. */
+    RedisUrl redis() {
+        return store.equals("memory") ? null : RedisUrl.parse(store);
     }
 
     private static int integer(Map<String, String> values, String flag, int fallback) {

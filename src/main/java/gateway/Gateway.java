@@ -6,6 +6,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -32,6 +33,9 @@ final class Gateway implements AutoCloseable {
     private final HttpClient client;
     private final Store store;
     private final Registry registry;
+    private final Breaker breaker;
+    private final RegistryWatcher watcher;
+    private final ExecutorService storeTasks;
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CountDownLatch closed = new CountDownLatch(1);
     private final String host;
@@ -39,8 +43,18 @@ final class Gateway implements AutoCloseable {
     private Gateway(Config config, Store store) throws IOException {
         this.store = store;
         this.host = config.bind().contains(":") ? "[" + config.bind() + "]" : config.bind();
+        try {
+            this.server = HttpServer.create(new InetSocketAddress(InetAddress.getByName(config.bind()), config.port()), 0);
+        } catch (IOException e) {
+            throw new IOException("cannot listen on " + host + ":" + config.port() + ": " + e.getMessage(), e);
+        }
         this.registry = new Registry(store);
-        registry.refresh();
+        try {
+            registry.refresh();
+        } catch (StoreException e) {
+            LOG.warning("store unreachable at start (" + e.getMessage() + "); routing waits for it to answer");
+        }
+        this.watcher = store instanceof RedisStore redis ? new RegistryWatcher(redis, registry, config.resyncInterval()) : null;
         this.upstreamTasks = Executors.newThreadPerTaskExecutor(Threads.virtual("upstream"));
         this.client = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
@@ -48,23 +62,40 @@ final class Gateway implements AutoCloseable {
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .executor(upstreamTasks)
                 .build();
-        Breaker breaker = new Breaker(store, registry, config.failureThreshold());
+        // The memory store answers at once; a remote one is called off the request thread.
+        this.storeTasks = store instanceof MemoryStore ? null : Executors.newThreadPerTaskExecutor(Threads.virtual("store"));
+        this.breaker = new Breaker(store, registry, config.failureThreshold(), storeTasks == null ? Runnable::run : storeTasks);
         Proxy proxy = new Proxy(registry, breaker, client, config.requestTimeout());
         this.requests = Threads.requests(config.executor());
-        this.server = HttpServer.create(new InetSocketAddress(InetAddress.getByName(config.bind()), config.port()), 0);
         server.createContext("/", new Router(new Api(registry, store), proxy));
         server.setExecutor(requests); // without it, HttpServer serves every request on one thread
     }
 
-    /** Starts a gateway on the embedded store; it is serving when this returns. */
+    /** Starts a gateway on the store the config names; it is serving when this returns. */
     static Gateway start(Config config) throws IOException {
-        return start(config, new MemoryStore());
+        return start(config, openStore(config));
+    }
+
+    /**
+     * @throws IllegalStateException when the state file cannot be used
+     */
+    static Store openStore(Config config) {
+        RedisUrl redis = config.redis();
+        if (redis != null) return new RedisStore(redis, config.keyPrefix());
+        if (!config.stateFile().isEmpty()) return new MemoryStore(new StateFile(Path.of(config.stateFile())));
+        return new MemoryStore();
     }
 
     static Gateway start(Config config, Store store) throws IOException {
-        Gateway gateway = new Gateway(config, store);
+        Gateway gateway;
+        try {
+            gateway = new Gateway(config, store);
+        } catch (IOException | RuntimeException e) {
+            store.close();
+            throw e;
+        }
         gateway.server.start();
-        LOG.info("listening on " + gateway.uri() + " (store " + config.store() + ", executor " + config.executor()
+        LOG.info("listening on " + gateway.uri() + " (store " + (config.redis() == null ? "memory" : config.redis()) + ", executor " + config.executor()
                 + ", failure threshold " + config.failureThreshold() + ")");
         return gateway;
     }
@@ -85,6 +116,15 @@ final class Gateway implements AutoCloseable {
         return store;
     }
 
+    Breaker breaker() {
+        return breaker;
+    }
+
+    /** The Redis watcher, or null on the memory store. */
+    RegistryWatcher watcher() {
+        return watcher;
+    }
+
     /** Blocks until {@link #close} has run. */
     void awaitClose() {
         try {
@@ -99,9 +139,11 @@ final class Gateway implements AutoCloseable {
     public void close() {
         if (!closing.compareAndSet(false, true)) return;
         server.stop(0);
+        if (watcher != null) watcher.close();
         requests.shutdownNow();
         client.shutdownNow();
         upstreamTasks.shutdownNow();
+        if (storeTasks != null) storeTasks.shutdownNow();
         store.close();
         closed.countDown();
         LOG.info("stopped");

@@ -28,6 +28,9 @@ final class Log {
         console.setLevel(Level.ALL);
         root.addHandler(console);
         root.setLevel(Level.INFO);
+        // Jedis logs a warning per dead pooled connection after a Redis restart; the gateway's own
+        // store messages already say the store is down and when it is back.
+        Logger.getLogger("redis.clients.jedis").setLevel(Level.SEVERE);
     }
 
     private static final class OneLine extends Formatter {

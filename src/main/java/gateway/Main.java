@@ -40,7 +40,7 @@ public final class Main {
         try {
             gateway = Gateway.start(config);
         } catch (IOException | RuntimeException e) {
-            err.println("error: cannot start on " + config.bind() + ":" + config.port() + ": " + e.getMessage());
+            err.println("error: cannot start: " + e.getMessage());
             return FAILED;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "gateway-shutdown"));

@@ -1,5 +1,6 @@
 package gateway;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -11,23 +12,49 @@ import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.logging.Logger;
 
 /**
- * The embedded store: the seed's key space in two maps. One lock makes every method atomic, as
- * Redis's single thread does; it is taken on registration and on failures, never on a
- * successful proxied request. Thread-safe.
+ * The embedded store: the seed's key space in two maps, and optionally the registry in a
+ * {@link StateFile} written on every change. One lock makes every method atomic, as Redis's single
+ * thread does; it is taken on registration and on failures, never on a successful proxied
+ * request. Thread-safe.
  */
 final class MemoryStore implements Store {
+
+    private static final Logger LOG = Log.get(MemoryStore.class);
 
     private final ReentrantLock lock = new ReentrantLock();
     private final SortedMap<String, SortedSet<String>> services = new TreeMap<>();
     private final Map<String, Long> counters = new HashMap<>();
+    private final StateFile file;
+
+    MemoryStore() {
+        this.file = null;
+    }
+
+    /**
+     * A store that keeps its registry in {@code file}: loaded now, rewritten on every change.
+     *
+     * @throws IllegalStateException when the file cannot be read, parsed or written
+     */
+    MemoryStore(StateFile file) {
+        this.file = file;
+        file.load().forEach((name, addresses) -> services.put(name, new TreeSet<>(addresses)));
+        try {
+            file.save(registry()); // fail at start, not at the first registration, if it cannot be written
+        } catch (IOException e) {
+            throw new IllegalStateException("state file " + file.path() + " cannot be written: " + e);
+        }
+    }
 
     @Override
     public boolean add(String service, String address) {
         lock.lock();
         try {
-            return services.computeIfAbsent(service, s -> new TreeSet<>()).add(address);
+            boolean added = services.computeIfAbsent(service, s -> new TreeSet<>()).add(address);
+            if (added) persistOrUndo(() -> forget(service, address));
+            return added;
         } finally {
             lock.unlock();
         }
@@ -38,9 +65,8 @@ final class MemoryStore implements Store {
         lock.lock();
         try {
             counters.remove(Store.failureKey(address));
-            SortedSet<String> replicas = services.get(service);
-            if (replicas == null || !replicas.remove(address)) return false;
-            if (replicas.isEmpty()) services.remove(service);
+            if (!forget(service, address)) return false;
+            persistOrUndo(() -> services.computeIfAbsent(service, s -> new TreeSet<>()).add(address));
             return true;
         } finally {
             lock.unlock();
@@ -79,9 +105,8 @@ final class MemoryStore implements Store {
             long count = counters.merge(key, 1L, Long::sum);
             if (count < threshold) return new Failure(count, false);
             counters.remove(key);
-            SortedSet<String> replicas = services.get(service);
-            boolean evicted = replicas != null && replicas.remove(address);
-            if (replicas != null && replicas.isEmpty()) services.remove(service);
+            boolean evicted = forget(service, address);
+            if (evicted) persistOrUndo(null);
             return new Failure(count, evicted);
         } finally {
             lock.unlock();
@@ -95,6 +120,33 @@ final class MemoryStore implements Store {
             counters.remove(Store.failureKey(address));
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Removes a replica, and its service once empty; the caller holds the lock. */
+    private boolean forget(String service, String address) {
+        SortedSet<String> replicas = services.get(service);
+        if (replicas == null || !replicas.remove(address)) return false;
+        if (replicas.isEmpty()) services.remove(service);
+        return true;
+    }
+
+    /**
+     * Writes the registry to the state file, if there is one. When that fails a registration is
+     * undone and reported as a store failure (the client must not get a 2xx for what was not
+     * stored); an eviction stands, and the file catches up at the next write.
+     */
+    private void persistOrUndo(Runnable undo) {
+        if (file == null) return;
+        try {
+            file.save(registry());
+        } catch (IOException e) {
+            if (undo == null) {
+                LOG.warning("state file " + file.path() + " not updated after an eviction: " + e);
+                return;
+            }
+            undo.run();
+            throw new StoreException("state file " + file.path() + " cannot be written", e);
         }
     }
 

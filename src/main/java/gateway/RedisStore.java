@@ -1,11 +1,7 @@
 package gateway;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Collection;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,12 +22,11 @@ import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisException;
-import redis.clients.jedis.exceptions.JedisNoScriptException;
 
 /**
  * The shared store: the seed's key layout in one Redis, every key and channel under one prefix.
  * Owns a connection pool and one dedicated connection per running {@link #subscribe}. Each write
- * is one Lua script, so it is atomic and announces itself on {@link #CHANGES_CHANNEL}. Thread-safe.
+ * is one Lua script, so it is atomic and announces itself on {@link #changesChannel()}. Thread-safe.
  */
 final class RedisStore implements Store {
 
@@ -45,24 +40,24 @@ final class RedisStore implements Store {
     static final Duration POOL_MAX_WAIT = Duration.ofMillis(500);
     /** Set of the service names that have replicas, so {@link #registry()} needs no KEYS or SCAN. */
     static final String INDEX_KEY = "gateway:services";
-    /** Channel (under the prefix) on which every change to the registry publishes the service name. */
-    static final String CHANGES_CHANNEL = "gateway:changes";
+    /** Channel, under the prefix, on which every change to the registry publishes the service name. */
+    private static final String CHANGES_CHANNEL = "gateway:changes";
 
     // KEYS: service set, index. ARGV: address, service, channel.
-    private static final Script ADD = new Script("""
+    private static final RedisScript ADD = new RedisScript("""
             local added = redis.call('SADD', KEYS[1], ARGV[1])
             redis.call('SADD', KEYS[2], ARGV[2])
             if added == 1 then redis.call('PUBLISH', ARGV[3], ARGV[2]) end
             return added""");
     // KEYS: service set, failure counter, index. ARGV: address, service, channel.
-    private static final Script REMOVE = new Script("""
+    private static final RedisScript REMOVE = new RedisScript("""
             redis.call('DEL', KEYS[2])
             local removed = redis.call('SREM', KEYS[1], ARGV[1])
             if redis.call('SCARD', KEYS[1]) == 0 then redis.call('SREM', KEYS[3], ARGV[2]) end
             if removed == 1 then redis.call('PUBLISH', ARGV[3], ARGV[2]) end
             return removed""");
     // KEYS: service set, failure counter, index. ARGV: address, service, channel, threshold.
-    private static final Script RECORD_FAILURE = new Script("""
+    private static final RedisScript RECORD_FAILURE = new RedisScript("""
             local count = redis.call('INCR', KEYS[2])
             if count < tonumber(ARGV[4]) then return {count, 0} end
             redis.call('DEL', KEYS[2])
@@ -90,7 +85,10 @@ final class RedisStore implements Store {
                 .socketTimeoutMillis(SOCKET_TIMEOUT_MILLIS)
                 .database(url.database())
                 .ssl(url.tls())
-                .clientName("gateway");
+                .clientName("gateway")
+                // RESP2, the server's default, without a HELLO: nothing here needs RESP3, and the
+                // plain Jedis connection that subscribe() uses cannot negotiate it (it warns).
+                .serverDefaultProtocol();
         if (url.password() != null) config.user(url.user()).password(url.password());
         this.config = config.build();
         ConnectionPoolConfig pool = new ConnectionPoolConfig();
@@ -105,19 +103,19 @@ final class RedisStore implements Store {
 
     @Override
     public boolean add(String service, String address) {
-        return 1L == (Long) run(ADD, List.of(key(service), key(INDEX_KEY)), List.of(address, service, key(CHANGES_CHANNEL)));
+        return 1L == (Long) run(ADD, List.of(key(service), key(INDEX_KEY)), List.of(address, service, changesChannel()));
     }
 
     @Override
     public boolean remove(String service, String address) {
         List<String> keys = List.of(key(service), key(Store.failureKey(address)), key(INDEX_KEY));
-        return 1L == (Long) run(REMOVE, keys, List.of(address, service, key(CHANGES_CHANNEL)));
+        return 1L == (Long) run(REMOVE, keys, List.of(address, service, changesChannel()));
     }
 
     @Override
     public Failure recordFailure(String service, String address, int threshold) {
         List<String> keys = List.of(key(service), key(Store.failureKey(address)), key(INDEX_KEY));
-        List<String> args = List.of(address, service, key(CHANGES_CHANNEL), Integer.toString(threshold));
+        List<String> args = List.of(address, service, changesChannel(), Integer.toString(threshold));
         List<?> reply = (List<?>) run(RECORD_FAILURE, keys, args);
         return new Failure((Long) reply.get(0), 1L == (Long) reply.get(1));
     }
@@ -169,13 +167,18 @@ final class RedisStore implements Store {
         }
     }
 
-    /** Publishes {@code message} on {@code channel}, under this store's prefix. */
+    /** The full name of the channel on which each change publishes its service's name. */
+    String changesChannel() {
+        return key(CHANGES_CHANNEL);
+    }
+
+    /** Publishes {@code message} on {@code channel}, a full channel name such as {@link #changesChannel()}. */
     void publish(String channel, String message) {
-        call(() -> client.publish(key(channel), message));
+        call(() -> client.publish(channel, message));
     }
 
     /**
-     * Delivers each message on {@code channel} (under this store's prefix) to {@code onMessage}, on
+     * Delivers each message on {@code channel} (a full name, as for publish) to {@code onMessage}, on
      * this thread, over a connection of its own; runs {@code onSubscribed} once Redis confirms.
      * Blocks until {@link #close()}, then returns; throws {@link StoreException} when the
      * connection cannot be made or breaks. An exception from a callback ends it and propagates.
@@ -200,7 +203,7 @@ final class RedisStore implements Store {
                 public void onMessage(String from, String message) {
                     onMessage.accept(message);
                 }
-            }, key(channel));
+            }, channel);
             // Only an UNSUBSCRIBE ends a subscription cleanly, and nothing here sends one.
             if (!closed) throw failure(new JedisConnectionException("subscription ended"));
         } catch (JedisException e) {
@@ -216,25 +219,15 @@ final class RedisStore implements Store {
     public void close() {
         closed = true;
         subscribers.forEach(RedisStore::closeQuietly); // a closed socket wakes the blocked reader
-        try {
-            client.close();
-        } catch (JedisException e) {
-            // closing anyway; nothing is left to do
-        }
+        closeQuietly(client);
     }
 
     private String key(String name) {
         return prefix + name;
     }
 
-    private Object run(Script script, List<String> keys, List<String> args) {
-        return call(() -> {
-            try {
-                return client.evalsha(script.sha(), keys, args);
-            } catch (JedisNoScriptException e) { // first use on this server, or after a restart
-                return client.eval(script.source(), keys, args);
-            }
-        });
+    private Object run(RedisScript script, List<String> keys, List<String> args) {
+        return call(() -> script.run(client, keys, args));
     }
 
     private <T> T call(Supplier<T> command) {
@@ -251,27 +244,11 @@ final class RedisStore implements Store {
         return new StoreException("redis at " + url.authority() + what + e.getMessage(), e);
     }
 
-    private static void closeQuietly(Jedis connection) {
+    private static void closeQuietly(AutoCloseable connections) {
         try {
-            connection.close();
-        } catch (JedisException e) {
-            // the connection is being dropped; its failure to close cleanly changes nothing
-        }
-    }
-
-    /** A Lua script and its SHA-1, by which EVALSHA runs it without sending the source again. */
-    private record Script(String source, String sha) {
-        Script(String source) {
-            this(source, sha1(source));
-        }
-
-        private static String sha1(String text) {
-            try {
-                byte[] digest = MessageDigest.getInstance("SHA-1").digest(text.getBytes(StandardCharsets.UTF_8));
-                return HexFormat.of().formatHex(digest);
-            } catch (NoSuchAlgorithmException e) {
-                throw new AssertionError("every JDK has SHA-1", e);
-            }
+            connections.close();
+        } catch (Exception e) {
+            // they are being dropped: failing to close them cleanly changes nothing
         }
     }
 }

@@ -85,9 +85,10 @@ record RedisUrl(boolean tls, String host, int port, String user, String password
     }
 
     private static int number(String url, String text, String what) {
-        if (text.isEmpty() || text.length() > 9 || !text.chars().allMatch(c -> c >= '0' && c <= '9')) {
+        if (text.isEmpty() || !text.chars().allMatch(c -> c >= '0' && c <= '9')) {
             throw invalid(url, what + " '" + text + "' is not a number");
         }
+        if (text.length() > 9) throw invalid(url, what + " '" + text + "' is too large");
         return Integer.parseInt(text);
     }
 

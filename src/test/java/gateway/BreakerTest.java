@@ -23,7 +23,7 @@ class BreakerTest {
                     MemoryStore store = new MemoryStore();
                     Registry registry = new Registry(store);
                     registry.register(new Registration("s", A));
-                    Breaker breaker = new Breaker(store, registry, threshold);
+                    Breaker breaker = new Breaker(store, registry, threshold, Runnable::run);
                     boolean expectEvicted = false;
                     int run = 0;
                     for (Outcome o : outcomes) {
@@ -45,7 +45,7 @@ class BreakerTest {
         MemoryStore store = new MemoryStore();
         Registry registry = new Registry(store);
         registry.register(new Registration("client-service", A));
-        new Breaker(store, registry, 3).report("client-service", A, Outcome.CONNECT_FAILED);
+        new Breaker(store, registry, 3, Runnable::run).report("client-service", A, Outcome.CONNECT_FAILED);
         assertEquals(Map.of("client-service", List.of("http://a:1"), "circuit-breaker#http://a:1", 1L), store.keys());
     }
 
@@ -55,7 +55,7 @@ class BreakerTest {
         Registry registry = new Registry(store);
         registry.register(new Registration("s", A));
         registry.register(new Registration("s", Address.parse("http://b:1")));
-        Breaker breaker = new Breaker(store, registry, 5);
+        Breaker breaker = new Breaker(store, registry, 5, Runnable::run);
         List<Thread> threads = new java.util.ArrayList<>();
         for (int i = 0; i < 32; i++) threads.add(Thread.ofVirtual().start(() -> breaker.report("s", A, Outcome.IO_FAILED)));
         for (Thread t : threads) t.join();

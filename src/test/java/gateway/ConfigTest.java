@@ -16,7 +16,8 @@ class ConfigTest {
     @Test
     void defaultsWhenNothingIsGiven() {
         Config c = Config.parse(List.of(), Map.of());
-        assertEquals(new Config("0.0.0.0", 7171, "memory", 3, Duration.ofMillis(1000), Duration.ofMillis(30000), "virtual"), c);
+        assertEquals(new Config("0.0.0.0", 7171, "memory", 3, Duration.ofMillis(1000), Duration.ofMillis(30000), "virtual",
+                "", "", Duration.ofMillis(5000)), c);
     }
 
     @Test
@@ -47,13 +48,26 @@ class ConfigTest {
             --connect-timeout-ms | 0       | --connect-timeout-ms: must be at least 1
             --request-timeout-ms | -5      | --request-timeout-ms: must be at least 1
             --request-timeout-ms | 1.5     | --request-timeout-ms: '1.5' is not a whole number
-            --store              | mongo   | --store: 'mongo' is not a store (expected memory)
+            --store              | mongo   | --store: expected memory or a redis:// URL; redis url 'mongo' is invalid: expected redis://[user:password@]host[:port][/db] or rediss://...
+            --store              | redis://:pw@h:x | --store: expected memory or a redis:// URL; redis url 'redis://***@h:x' is invalid: port 'x' is not a number
+            --resync-ms          | 0       | --resync-ms: must be at least 1
             --executor           | fibers  | --executor: 'fibers' is not virtual or platform
             --bind               | ' '     | --bind: must not be empty
             """)
     void badValuesAreRejectedWithALineNamingTheFlag(String flag, String value, String message) {
         var e = assertThrows(IllegalArgumentException.class, () -> Config.parse(List.of(flag, value), Map.of()));
         assertEquals(message, e.getMessage());
+    }
+
+    @Test
+    void redisStoreAndItsOptions() {
+        Config c = Config.parse(List.of("--store", "redis://127.0.0.1:6390/2", "--key-prefix", "blue:"), Map.of());
+        assertEquals(new RedisUrl(false, "127.0.0.1", 6390, null, null, 2), c.redis());
+        assertEquals("blue:", c.keyPrefix());
+        assertEquals(null, Config.defaults().redis());
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> Config.parse(List.of("--store", "redis://h:1", "--state-file", "/tmp/x.json"), Map.of()));
+        assertEquals("--state-file: only for the memory store (Redis keeps its own data)", e.getMessage());
     }
 
     @Test

@@ -1,0 +1,379 @@
+#!/usr/bin/env bash
+# End-to-end benchmark of the gateway beside its ceiling (client -> replica directly) and nginx.
+# Loopback only, bounded in time (about 6 minutes with the defaults), interleaved rounds.
+#
+#   ./build.sh bench                      # the usual way: builds the jar if needed, then runs this
+#   ROUNDS=3 DURATION=10 WARMUP=30 ./build.sh bench
+#
+# Settings (environment):
+#   ROUNDS=3 DURATION=10      measured rounds, seconds per variant per round
+#   WARMUP=30                 seconds of load on each JVM variant before the rounds (nginx: 3)
+#   CONNECTIONS=64 THREADS=2  load: wrk -tTHREADS -cCONNECTIONS (or the Java load generator)
+#   GATEWAY_JAR=path          the gateway to measure (default target/gateway.jar)
+#   GATEWAY_JVM_FLAGS="..."   JVM flags of every gateway variant (./build.sh bench passes the launcher's)
+#   VARIANTS="direct virtual platform redis nginx"   which built-in rows to run
+#   EXPERIMENTS=file          extra gateway rows, one per line: name|jar|jvm flags|gateway flags
+#   STARTUP_RUNS=5            launches timed for the startup table (0: skip it), with and without an AOT cache
+#   NO_WRK=1 NO_NGINX=1 NO_REDIS=1   pretend the tool is absent (to exercise the fallbacks)
+#   OUT=file                  where the Markdown report goes (default benchmarks/results/e2e-DATE.md)
+#   QUIET_MAX=120             seconds in all the runner may wait for other processes to leave the CPUs
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+if [ -z "${BENCH_VIA_BUILD:-}" ]; then exec "$ROOT/build.sh" bench "$@"; fi # finds the JDK, builds the jar
+
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-10}
+WARMUP=${WARMUP:-30}
+CONNECTIONS=${CONNECTIONS:-64}
+THREADS=${THREADS:-2}
+GATEWAY_JAR=$(readlink -f "${GATEWAY_JAR:-$ROOT/target/gateway.jar}")
+GATEWAY_JVM_FLAGS=${GATEWAY_JVM_FLAGS:--XX:+UseSerialGC -Xmx256m}
+VARIANTS=${VARIANTS:-direct virtual platform redis nginx}
+EXPERIMENTS=${EXPERIMENTS:-}
+STARTUP_RUNS=${STARTUP_RUNS:-5}
+QUIET_MAX=${QUIET_MAX:-120}
+DATE=$(date -u +%Y-%m-%dT%H%MZ)
+OUT=${OUT:-$ROOT/benchmarks/results/e2e-$DATE.md}
+JAVA="$JAVA_HOME/bin/java"
+WORK=$(mktemp -d /tmp/gateway-bench.XXXXXX)
+TOOLS=$ROOT/benchmarks/target/tools
+SERVICE=bench
+BODY='{"service":"bench","replica":"fixed","ok":true,"padding":"0123456789abcdefghijklmnopqrstu"}'
+
+have() { [ -z "${2:-}" ] && command -v "$1" >/dev/null 2>&1; }
+log() { echo "bench: $*" >&2; }
+die() { log "$*"; exit 1; }
+[ -f "$GATEWAY_JAR" ] || die "no gateway jar at $GATEWAY_JAR"
+
+# ---- processes: every one we start is remembered by pid and stopped by pid, nothing else -------
+PIDS=()
+stop_pid() { # SIGTERM, up to 10 s, then SIGKILL; the pid must be one we started
+  local pid=$1 i
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+}
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+USED_PORTS=" "
+free_port() { # a port nothing listens on; fine for a benchmark (no lock against a race)
+  local p i
+  for i in $(seq 200); do
+    p=$((20000 + RANDOM % 30000))
+    case "$USED_PORTS" in *" $p "*) continue ;; esac
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then USED_PORTS+="$p "; echo "$p"; return; fi
+  done
+  die "no free port found"
+}
+
+# ---- CPU accounting: how much of the machine other processes took while we measured ------------
+CLK=$(getconf CLK_TCK)
+cpu_busy() { awk '/^cpu /{print $2+$3+$4; exit}' /proc/stat; } # user+nice+system ticks, all cores
+proc_ticks() { # utime+stime of the given pids (and their children threads), in ticks
+  local t=0 pid
+  for pid in "$@"; do
+    [ -r "/proc/$pid/stat" ] || continue
+    t=$((t + $(sed 's/^.*) //' "/proc/$pid/stat" | awk '{print $12+$13}')))
+  done
+  echo "$t"
+}
+# CPU ticks our reaped children used between two outputs of the shell's `times` (run in this shell, not a subshell).
+ticks_between() { awk -v clk="$CLK" 'FNR==2 { split($1,u,"[ms]"); split($2,s,"[ms]"); t[++n] = (u[1]*60+u[2]+s[1]*60+s[2])*clk }
+  END { printf "%d\n", t[2] - t[1] }' "$1" "$2"; }
+quiet_left=$QUIET_MAX
+wait_for_quiet() { # waits (within QUIET_MAX for the whole run) until others use < 0.25 core
+  local b0 b1 busy
+  while [ "$quiet_left" -gt 0 ]; do
+    b0=$(cpu_busy); sleep 1; b1=$(cpu_busy)
+    busy=$(( (b1 - b0) * 100 / CLK ))
+    [ "$busy" -lt 25 ] && return 0
+    quiet_left=$((quiet_left - 1))
+  done
+}
+
+# ---- tools ------------------------------------------------------------------------------------
+mkdir -p "$TOOLS"
+"$JAVA_HOME/bin/javac" -d "$TOOLS" "$ROOT/benchmarks/tools/Launch.java" "$ROOT/benchmarks/tools/Replica.java"
+if have wrk "${NO_WRK:-}"; then
+  LOADGEN="wrk $( { wrk --version 2>&1 || true; } | awk 'NR==1{print $2}')"
+else
+  HDR=$ROOT/benchmarks/target/lib/HdrHistogram-2.2.2.jar
+  if [ ! -f "$HDR" ]; then
+    ${MVN_CMD:-mvn -B -q} -q dependency:copy -Dartifact=org.hdrhistogram:HdrHistogram:2.2.2 \
+      -DoutputDirectory="$ROOT/benchmarks/target/lib" >&2
+  fi
+  "$JAVA_HOME/bin/javac" -cp "$HDR" -d "$TOOLS" "$ROOT/benchmarks/tools/Load.java"
+  LOADGEN="benchmarks/tools/Load.java (HdrHistogram 2.2.2)"
+fi
+
+# Runs the load against $1 for $2 seconds; prints "rps p50_ms p99_ms errors loadgen_ticks".
+# Call it in this shell (not in $(...)), so that `times` sees the load generator's CPU.
+load() {
+  local url=$1 secs=$2 out=$WORK/load.out
+  times >"$WORK/times0"
+  if [[ "$LOADGEN" == wrk* ]]; then
+    timeout $((secs + 30)) wrk -t"$THREADS" -c"$CONNECTIONS" -d"${secs}s" --latency "$url" >"$out" 2>&1 || true
+    times >"$WORK/times1"
+    awk -v ticks="$(ticks_between "$WORK/times0" "$WORK/times1")" '
+      function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
+      /^ +50%/ { p50 = ms($2) } /^ +99%/ { p99 = ms($2) }
+      /^Requests\/sec:/ { rps = $2 }
+      /Non-2xx or 3xx responses:/ { err += $NF }
+      /Socket errors:/ { gsub(/,/, ""); err += $4 + $6 + $8 + $10 }
+      END { if (rps == "") rps = 0; printf "%s %.3f %.3f %d %d\n", rps, p50, p99, err, ticks }' "$out"
+  else
+    timeout $((secs + 30)) "$JAVA" -XX:+UseSerialGC -cp "$TOOLS:$HDR" Load "$url" "$CONNECTIONS" "$secs" >"$out" 2>&1 || true
+    times >"$WORK/times1"
+    tr ' ' '\n' <"$out" | awk -F= -v ticks="$(ticks_between "$WORK/times0" "$WORK/times1")" '
+      { v[$1] = $2 } END { printf "%s %s %s %d %d\n", v["rps"]+0, v["p50_ms"]+0, v["p99_ms"]+0, v["non2xx"] + v["socket_errors"], ticks }'
+  fi
+}
+
+rss_mib() { # VmRSS of the pids, summed, in MiB
+  local kb=0 pid
+  for pid in "$@"; do
+    [ -r "/proc/$pid/status" ] && kb=$((kb + $(awk '/^VmRSS:/{print $2}' "/proc/$pid/status")))
+  done
+  echo $(( (kb + 512) / 1024 ))
+}
+tree_pids() { echo "$1" $(cat /proc/"$1"/task/*/children 2>/dev/null); } # a process and its children
+
+# Starts a command through Launch; sets LAUNCHED_PID, LAUNCHED_PORT and LAUNCHED_FIRST (ms).
+launch() { # name, launch options..., --, command...
+  local name=$1 line; shift
+  line=$("$JAVA" -XX:TieredStopAtLevel=1 -cp "$TOOLS" Launch --out "$WORK/$name.out" --err "$WORK/$name.err" "$@") || {
+    local pid; pid=$(sed -n 's/^pid=\([0-9]*\).*/\1/p' <<<"$line"); [ -n "$pid" ] && stop_pid "$pid"
+    log "$name did not start: $(tail -n 5 "$WORK/$name.err" 2>/dev/null)"; return 1; }
+  LAUNCHED_PID=$(sed -n 's/^pid=\([0-9]*\).*/\1/p' <<<"$line")
+  LAUNCHED_PORT=$(sed -n 's/.* port=\([0-9]*\).*/\1/p' <<<"$line")
+  LAUNCHED_FIRST=$(sed -n 's/.* first200_ms=\([0-9]*\).*/\1/p' <<<"$line")
+  PIDS+=("$LAUNCHED_PID")
+}
+
+# ---- replicas --------------------------------------------------------------------------------
+NOTES=()
+R1=$(free_port); R2=$(free_port)
+nginx_conf() { # prefix, workers, server blocks
+  mkdir -p "$1/logs" "$1/tmp"
+  cat >"$1/nginx.conf" <<EOF
+worker_processes $2;
+daemon off;
+pid $1/nginx.pid;
+error_log $1/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $1/tmp/body; proxy_temp_path $1/tmp/proxy; fastcgi_temp_path $1/tmp/fastcgi;
+  uwsgi_temp_path $1/tmp/uwsgi; scgi_temp_path $1/tmp/scgi;
+  keepalive_requests 100000000;
+  keepalive_timeout 120s;
+$3
+}
+EOF
+}
+if have nginx "${NO_NGINX:-}"; then
+  NGINX=$(command -v nginx)
+  REPLICAS="nginx $("$NGINX" -v 2>&1 | sed 's/.*nginx\///'), 1 worker, two ports, fixed ${#BODY}-byte return 200"
+  nginx_conf "$WORK/replicas" 1 "  server { listen 127.0.0.1:$R1; location / { default_type application/json; return 200 '$BODY'; } }
+  server { listen 127.0.0.1:$R2; location / { default_type application/json; return 200 '$BODY'; } }"
+  launch replicas --port "$R1" --probe / -- "$NGINX" -p "$WORK/replicas" -c "$WORK/replicas/nginx.conf" -e "$WORK/replicas/logs/error.log" \
+    || die "replicas did not start"
+else
+  REPLICAS="benchmarks/tools/Replica.java (JDK HttpServer, one JVM, two ports, ${#BODY}-byte body; nginx not installed)"
+  launch replicas --port "$R1" --probe / -- "$JAVA" -XX:+UseSerialGC -Xmx128m -cp "$TOOLS" Replica "$R1" "$R2" \
+    || die "replicas did not start"
+fi
+REPLICA_PID=$LAUNCHED_PID REPLICA_FIRST=$LAUNCHED_FIRST
+
+# ---- variants: name -> how to start it; filled in as each one starts ---------------------------
+declare -A URL FIRST PIDOF KIND DESC
+ORDER=()
+GATEWAY_ARGS=(--port 0 --bind 127.0.0.1)
+
+start_gateway() { # name, jar, jvm flags, gateway flags
+  local name=$1 jar=$2 jvm=$3 flags=$4
+  # shellcheck disable=SC2086
+  launch "$name" --port-from-stdout --register "$SERVICE=127.0.0.1:$R1" --register "$SERVICE=127.0.0.1:$R2" --probe "/$SERVICE/" \
+    -- "$JAVA" $jvm -jar "$jar" "${GATEWAY_ARGS[@]}" $flags || return 1
+  URL[$name]="http://127.0.0.1:$LAUNCHED_PORT/$SERVICE/"; FIRST[$name]=$LAUNCHED_FIRST; PIDOF[$name]=$LAUNCHED_PID
+  KIND[$name]=jvm; DESC[$name]="java $jvm -jar $jar ${GATEWAY_ARGS[*]} $flags"
+  ORDER+=("$name")
+}
+
+for v in $VARIANTS; do
+  case "$v" in
+    direct)
+      URL[direct]="http://127.0.0.1:$R1/"; FIRST[direct]=$REPLICA_FIRST; PIDOF[direct]=$REPLICA_PID; KIND[direct]=native
+      DESC[direct]="replica 1 directly ($REPLICAS)"; ORDER+=(direct)
+      [[ "$REPLICAS" == nginx* ]] || KIND[direct]=jvm ;;
+    virtual)  start_gateway virtual "$GATEWAY_JAR" "$GATEWAY_JVM_FLAGS" "--executor virtual" || NOTES+=("virtual: did not start") ;;
+    platform) start_gateway platform "$GATEWAY_JAR" "$GATEWAY_JVM_FLAGS" "--executor platform" || NOTES+=("platform: did not start") ;;
+    redis)
+      if ! have redis-server "${NO_REDIS:-}"; then NOTES+=("redis: skipped, redis-server is not installed"); continue; fi
+      RP=$(free_port)
+      # Our own redis-server, never the machine's on 6379: a free port, nothing kept on disk.
+      redis-server --port "$RP" --bind 127.0.0.1 --save '' --appendonly no --dir "$WORK" --logfile "$WORK/redis.log" </dev/null &
+      PIDS+=("$!")
+      for i in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$RP") 2>/dev/null && break; sleep 0.1; done
+      if ! start_gateway redis "$GATEWAY_JAR" "$GATEWAY_JVM_FLAGS" "--executor virtual --store redis://127.0.0.1:$RP"; then
+        if grep -q -- '--store' "$WORK/redis.err" 2>/dev/null; then
+          NOTES+=("redis: skipped, this gateway jar rejects --store redis://: $(grep -m1 -- '--store' "$WORK/redis.err")")
+        else
+          NOTES+=("redis: the gateway did not start with --store redis://127.0.0.1:$RP")
+        fi
+      fi ;;
+    nginx)
+      if ! have nginx "${NO_NGINX:-}"; then NOTES+=("nginx: skipped, nginx is not installed"); continue; fi
+      NP=$(free_port)
+      nginx_conf "$WORK/proxy" auto "  upstream $SERVICE { server 127.0.0.1:$R1; server 127.0.0.1:$R2; keepalive 64; }
+  server {
+    listen 127.0.0.1:$NP;
+    location /$SERVICE/ {
+      proxy_pass http://$SERVICE/;
+      proxy_http_version 1.1;
+      proxy_set_header Connection \"\";
+      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto \$scheme;
+      proxy_set_header X-Forwarded-Host \$host;
+    }
+  }"
+      if launch nginx --port "$NP" --probe "/$SERVICE/" -- "$NGINX" -p "$WORK/proxy" -c "$WORK/proxy/nginx.conf" -e "$WORK/proxy/logs/error.log"; then
+        URL[nginx]="http://127.0.0.1:$NP/$SERVICE/"; FIRST[nginx]=$LAUNCHED_FIRST; PIDOF[nginx]=$LAUNCHED_PID; KIND[nginx]=native
+        DESC[nginx]="nginx round-robin proxy over both replicas, worker_processes auto, upstream keepalive 64"; ORDER+=(nginx)
+      else NOTES+=("nginx: did not start"); fi ;;
+    *) die "unknown variant '$v'" ;;
+  esac
+done
+if [ -n "$EXPERIMENTS" ]; then
+  while IFS='|' read -r -u 3 name jar jvm flags; do
+    [ -z "$name" ] || [[ "$name" == \#* ]] && continue
+    start_gateway "$name" "$(readlink -f "$jar")" "$jvm" "$flags" </dev/null || NOTES+=("$name: did not start")
+  done 3<"$EXPERIMENTS"
+fi
+[ ${#ORDER[@]} -gt 0 ] || die "nothing to measure"
+
+# ---- warm-up, then interleaved rounds ----------------------------------------------------------
+for v in "${ORDER[@]}"; do
+  secs=3; [ "${KIND[$v]}" = jvm ] && secs=$WARMUP
+  log "warm-up: $v for ${secs}s"
+  load "${URL[$v]}" "$secs" >/dev/null
+done
+: >"$WORK/rounds.tsv"
+n=${#ORDER[@]}
+for r in $(seq "$ROUNDS"); do
+  for k in $(seq 0 $((n - 1))); do
+    v=${ORDER[$(( (k + r - 1) % n ))]} # each round starts one variant later: no variant always runs first
+    wait_for_quiet
+    pids=$(tree_pids "${PIDOF[$v]}"); [ "$v" != direct ] && pids="$pids $(tree_pids "$REPLICA_PID")"
+    b0=$(cpu_busy); o0=$(proc_ticks $pids)
+    load "${URL[$v]}" "$DURATION" >"$WORK/result"
+    read -r rps p50 p99 err lg <"$WORK/result"
+    b1=$(cpu_busy); o1=$(proc_ticks $pids)
+    other=$(awk -v b=$((b1 - b0)) -v o=$((o1 - o0)) -v l="$lg" -v d="$DURATION" -v clk="$CLK" \
+      'BEGIN { x = (b - o - l) / clk / d; printf "%.2f", x < 0 ? 0 : x }')
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$v" "$r" "$rps" "$p50" "$p99" "$err" "$other" >>"$WORK/rounds.tsv"
+    log "round $r: $(printf '%-10s %9.0f req/s  p50 %7.2f ms  p99 %7.2f ms  errors %s  other CPU %s cores' "$v" "$rps" "$p50" "$p99" "$err" "$other")"
+  done
+done
+declare -A RSS
+for v in "${ORDER[@]}"; do RSS[$v]=$(rss_mib $(tree_pids "${PIDOF[$v]}")); done
+
+# ---- startup: launch -> first proxied 200, without and with an AOT cache (JDK 25+) ------------------
+STARTUP=""
+if [ "$STARTUP_RUNS" -gt 0 ] && [[ " ${ORDER[*]} " == *" virtual "* ]]; then
+  for v in "${ORDER[@]}"; do [ "$v" = direct ] || stop_pid "${PIDOF[$v]}"; done # a quiet machine for the launches
+  startup_series() { # label, jvm flags -> median of STARTUP_RUNS launches
+    local label=$1 jvm=$2 i all=()
+    for i in $(seq "$STARTUP_RUNS"); do
+      # shellcheck disable=SC2086
+      launch "startup-$i" --port-from-stdout --register "$SERVICE=127.0.0.1:$R1" --probe "/$SERVICE/" \
+        -- "$JAVA" $jvm -jar "$GATEWAY_JAR" "${GATEWAY_ARGS[@]}" || continue
+      all+=("$LAUNCHED_FIRST"); stop_pid "$LAUNCHED_PID"
+    done
+    STARTUP+="| $label | \`$jvm\` | $(printf '%s\n' "${all[@]}" | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}') | ${all[*]} |"$'\n'
+  }
+  startup_series "launcher flags" "$GATEWAY_JVM_FLAGS"
+  if "$JAVA" -XX:AOTCacheOutput=/dev/null -version >/dev/null 2>&1; then
+    AOT=$WORK/gateway.aot
+    # Training run: start, register, proxy a few thousand requests, stop; the JVM writes the cache on exit.
+    # shellcheck disable=SC2086
+    if launch aot-training --port-from-stdout --register "$SERVICE=127.0.0.1:$R1" --probe "/$SERVICE/" \
+         -- "$JAVA" $GATEWAY_JVM_FLAGS -XX:AOTCacheOutput="$AOT" -jar "$GATEWAY_JAR" "${GATEWAY_ARGS[@]}"; then
+      load "http://127.0.0.1:$LAUNCHED_PORT/$SERVICE/" 3 >/dev/null
+      stop_pid "$LAUNCHED_PID"
+    fi
+    if [ -s "$AOT" ]; then startup_series "launcher flags + AOT cache" "$GATEWAY_JVM_FLAGS -XX:AOTCache=$AOT"
+    else NOTES+=("AOT cache: the training run wrote no cache"); fi
+  else
+    NOTES+=("AOT cache: this JDK has no -XX:AOTCacheOutput (JDK 25+)")
+  fi
+fi
+
+# ---- report ------------------------------------------------------------------------------------
+median() { sort -g | awk '{a[NR]=$1} END{ if (NR==0) print 0; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2 }'; }
+col() { awk -F'\t' -v v="$1" -v c="$2" '$1==v {print $c}' "$WORK/rounds.tsv"; }
+declare -A RPS P50 P99 ERR OTHER
+for v in "${ORDER[@]}"; do
+  RPS[$v]=$(col "$v" 3 | median); P50[$v]=$(col "$v" 4 | median); P99[$v]=$(col "$v" 5 | median)
+  ERR[$v]=$(col "$v" 6 | awk '{s+=$1} END{print s+0}'); OTHER[$v]=$(col "$v" 7 | sort -g | tail -n1)
+done
+ratio() { awk -v a="$1" -v b="${2:-}" 'BEGIN { if (b == "" || b == 0) print "–"; else printf "%.2f", a / b }'; }
+TABLE="| variant | req/s | p50 ms | p99 ms | × direct | × nginx | p99 × nginx | errors | first 200 ms | RSS MiB | other CPU |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"$'\n'
+for v in "${ORDER[@]}"; do
+  TABLE+=$(printf '| %s | %.0f | %.2f | %.2f | %s | %s | %s | %s | %s | %s | %s |' "$v" "${RPS[$v]}" "${P50[$v]}" "${P99[$v]}" \
+    "$(ratio "${RPS[$v]}" "${RPS[direct]:-}")" "$(ratio "${RPS[$v]}" "${RPS[nginx]:-}")" "$(ratio "${P99[$v]}" "${P99[nginx]:-}")" \
+    "${ERR[$v]}" "${FIRST[$v]}" "${RSS[$v]}" "${OTHER[$v]}")$'\n'
+done
+echo
+echo "$TABLE"
+[ -n "$STARTUP" ] && printf '| startup | JVM flags | median first 200 ms | runs ms |\n|---|---|---:|---|\n%s\n' "$STARTUP"
+for note in "${NOTES[@]+"${NOTES[@]}"}"; do echo "note: $note"; done
+
+COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+[ -n "$(git -C "$ROOT" status --porcelain -- src pom.xml 2>/dev/null)" ] && COMMIT+=" (src/ has uncommitted changes)"
+mkdir -p "$(dirname "$OUT")"
+{
+  echo "# End-to-end benchmark, $DATE"
+  echo
+  echo "- commit: $COMMIT; gateway jar: \`$GATEWAY_JAR\` (sha256 $(sha256sum "$GATEWAY_JAR" | cut -c1-12))"
+  echo "- JDK: $("$JAVA" -version 2>&1 | sed -n 2p)"
+  echo "- CPU: $(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo), $(nproc) cores; $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo); kernel $(uname -r)"
+  echo "- load: $LOADGEN, $THREADS threads, $CONNECTIONS connections, GET of a ${#BODY}-byte body, loopback only"
+  echo "- replicas: $REPLICAS"
+  echo "- method: warm-up ${WARMUP}s per JVM variant (3 s for nginx and direct), then $ROUNDS interleaved rounds of ${DURATION}s; medians of the rounds (errors summed; other CPU: the largest, in cores, taken by processes outside the benchmark during a round)"
+  echo "- first 200: from the process launch to the first 200 through it (for a gateway: start, POST /register both replicas, GET /$SERVICE/); RSS: VmRSS after the rounds (nginx: master and workers)"
+  echo
+  echo "$TABLE"
+  if [ -n "$STARTUP" ]; then
+    echo "Startup alone, $STARTUP_RUNS launches each on an otherwise idle machine (the AOT cache from a training run of 3 s of load):"
+    echo
+    printf '| startup | JVM flags | median first 200 ms | runs ms |\n|---|---|---:|---|\n%s\n' "$STARTUP"
+  fi
+  for note in "${NOTES[@]+"${NOTES[@]}"}"; do echo "- note: $note"; done
+  echo
+  echo "Commands:"
+  echo
+  echo '```'
+  echo "ROUNDS=$ROUNDS DURATION=$DURATION WARMUP=$WARMUP CONNECTIONS=$CONNECTIONS THREADS=$THREADS VARIANTS=\"$VARIANTS\"${EXPERIMENTS:+ EXPERIMENTS=$EXPERIMENTS} ./build.sh bench"
+  for v in "${ORDER[@]}"; do echo "# $v: ${DESC[$v]}"; done
+  if [[ "$LOADGEN" == wrk* ]]; then echo "wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency URL"
+  else echo "java -cp benchmarks/target/tools:HdrHistogram-2.2.2.jar Load URL $CONNECTIONS $DURATION"; fi
+  echo '```'
+  echo
+  echo "Rounds (variant, round, req/s, p50 ms, p99 ms, errors, other CPU):"
+  echo
+  echo '```'
+  cat "$WORK/rounds.tsv"
+  echo '```'
+} >"$OUT"
+log "wrote ${OUT#"$ROOT"/}"

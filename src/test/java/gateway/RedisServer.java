@@ -1,0 +1,163 @@
+package gateway;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisClientConfig;
+import redis.clients.jedis.exceptions.JedisException;
+
+/**
+ * A real {@code redis-server} on a free loopback port, with no persistence; {@link #stop()} and
+ * {@link #start()} again on the same port make an outage. Its output goes to a temporary log that
+ * failures quote. Not thread-safe: one test class drives it.
+ */
+final class RedisServer implements AutoCloseable {
+
+    private static final String BINARY = "redis-server";
+    private static final long STARTUP_MILLIS = 10_000;
+    private static final long POLL_MILLIS = 20;
+
+    private final int port;
+    private final Path log;
+    private Process process;
+
+    private RedisServer(int port, Path log) {
+        this.port = port;
+        this.log = log;
+    }
+
+    /**
+     * Starts a server, or, when {@code redis-server} is not on the PATH, skips the test — except in
+     * CI ({@code CI=true}), where the missing binary fails it.
+     */
+    static RedisServer startOrSkip() {
+        if (!onPath(BINARY)) {
+            if ("true".equals(System.getenv("CI"))) {
+                Assertions.fail(BINARY + " is not on the PATH: redis-server is required in CI; .ci/run installs it");
+            }
+            Assumptions.abort(BINARY + " is not on the PATH; install it (Debian: apt-get install redis-server) to run the Redis tests");
+        }
+        try {
+            RedisServer server = new RedisServer(freePort(), Files.createTempFile("redis-server-", ".log"));
+            server.start();
+            return server;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Starts the server on its port and returns once it answers PING; fails with its log otherwise. */
+    void start() {
+        if (process != null && process.isAlive()) throw new IllegalStateException("redis-server on " + port + " is running");
+        List<String> command = List.of(BINARY, "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no");
+        try {
+            process = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + command, e);
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STARTUP_MILLIS);
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) throw new IllegalStateException("redis-server exited with " + process.exitValue() + ":\n" + logText());
+            if (answersPing()) return;
+            pause();
+        }
+        stop();
+        throw new IllegalStateException("redis-server on port " + port + " did not answer PING within " + STARTUP_MILLIS + " ms:\n" + logText());
+    }
+
+    /** Ends the process (SIGTERM, then SIGKILL if it lingers) and waits for it to exit. */
+    void stop() {
+        if (process == null) return;
+        process.destroy();
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    int port() {
+        return port;
+    }
+
+    String url() {
+        return "redis://127.0.0.1:" + port;
+    }
+
+    /** A plain client on database 0, for looking at raw keys; the caller closes it. */
+    Jedis client() {
+        return client(2000);
+    }
+
+    @Override
+    public void close() {
+        stop();
+        try {
+            Files.deleteIfExists(log);
+        } catch (IOException e) {
+            // a stray temporary file is harmless
+        }
+    }
+
+    private boolean answersPing() {
+        try (Jedis jedis = client(200)) {
+            return "PONG".equals(jedis.ping());
+        } catch (JedisException e) {
+            return false; // not listening yet
+        }
+    }
+
+    private Jedis client(int timeoutMillis) {
+        // The server's own protocol: a plain Jedis cannot negotiate RESP3 and warns when asked to.
+        JedisClientConfig config = DefaultJedisClientConfig.builder().serverDefaultProtocol().timeoutMillis(timeoutMillis).build();
+        return new Jedis(new HostAndPort("127.0.0.1", port), config);
+    }
+
+    private String logText() {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            return "(log unreadable: " + e + ")";
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(POLL_MILLIS); // between PING attempts, not in place of one
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for redis-server", e);
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static boolean onPath(String binary) {
+        String path = System.getenv("PATH");
+        if (path == null) return false;
+        for (String dir : path.split(File.pathSeparator)) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, binary))) return true;
+        }
+        return false;
+    }
+}

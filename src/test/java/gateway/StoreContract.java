@@ -1,0 +1,248 @@
+package gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What every {@link Store} must do, asserted the same way for each: a subclass supplies a fresh,
+ * empty store per test and the contract closes it afterwards.
+ */
+abstract class StoreContract {
+
+    static final String USERS = "users";
+    static final String ORDERS = "orders";
+    static final String A = "10.0.0.1:8080";
+    static final String B = "10.0.0.2:8080";
+    static final String C = "10.0.0.3:8080";
+
+    Store store;
+
+    /** A new store with nothing in it. */
+    abstract Store newStore();
+
+    @BeforeEach
+    void openStore() {
+        store = newStore();
+    }
+
+    @AfterEach
+    void closeStore() {
+        if (store != null) store.close();
+    }
+
+    @Test
+    void addReportsOnlyNewReplicas() {
+        assertTrue(store.add(USERS, A));
+        assertFalse(store.add(USERS, A), "a duplicate is not new");
+        assertTrue(store.add(USERS, B));
+        assertTrue(store.add(ORDERS, A), "the same address under another service is new there");
+
+        assertEquals(Map.of(USERS, List.of(A, B), ORDERS, List.of(A)), store.registry());
+    }
+
+    @Test
+    void removeReportsWhetherTheReplicaWasRegistered() {
+        store.add(USERS, A);
+        store.add(USERS, B);
+
+        assertFalse(store.remove(ORDERS, A), "unknown service");
+        assertFalse(store.remove(USERS, C), "unknown address");
+        assertTrue(store.remove(USERS, A));
+        assertFalse(store.remove(USERS, A), "already removed");
+
+        assertEquals(Map.of(USERS, List.of(B)), store.registry());
+    }
+
+    @Test
+    void removeDeletesTheFailureCounter() {
+        store.add(USERS, A);
+        store.recordFailure(USERS, A, 10);
+        store.recordFailure(USERS, A, 10);
+        assertEquals(Map.of(A, 2L), store.failures(List.of(A)));
+
+        store.remove(USERS, A);
+
+        assertEquals(Map.of(A, 0L), store.failures(List.of(A)));
+    }
+
+    @Test
+    void registryIsSortedAndOmitsServicesWithoutReplicas() {
+        store.add(USERS, C);
+        store.add(USERS, A);
+        store.add(ORDERS, B);
+        store.add("audit", A);
+        store.remove("audit", A);
+
+        SortedMap<String, List<String>> registry = store.registry();
+
+        assertEquals(List.of(ORDERS, USERS), new ArrayList<>(registry.keySet()));
+        assertEquals(List.of(A, C), registry.get(USERS));
+        assertFalse(registry.containsKey("audit"), "a service whose last replica left is gone");
+    }
+
+    @Test
+    void registryOfAnEmptyStoreIsEmpty() {
+        assertTrue(store.registry().isEmpty());
+    }
+
+    @Test
+    void failuresAreZeroUntilCountedAndKeepTheOrderAsked() {
+        store.recordFailure(USERS, B, 10);
+
+        Map<String, Long> failures = store.failures(List.of(C, B, A));
+
+        assertEquals(List.of(C, B, A), new ArrayList<>(failures.keySet()));
+        assertEquals(List.of(0L, 1L, 0L), new ArrayList<>(failures.values()));
+        assertTrue(store.failures(List.of()).isEmpty());
+    }
+
+    @Test
+    void recordFailureCountsUpToTheThresholdThenEvictsOnce() {
+        store.add(USERS, A);
+        store.add(USERS, B);
+
+        assertEquals(new Store.Failure(1, false), store.recordFailure(USERS, A, 3));
+        assertEquals(new Store.Failure(2, false), store.recordFailure(USERS, A, 3));
+        assertEquals(new Store.Failure(3, true), store.recordFailure(USERS, A, 3));
+
+        assertEquals(Map.of(USERS, List.of(B)), store.registry());
+        assertEquals(Map.of(A, 0L), store.failures(List.of(A)), "eviction deletes the counter");
+
+        // The replica is gone: counting starts again, and reaching the threshold evicts nothing.
+        assertEquals(new Store.Failure(1, false), store.recordFailure(USERS, A, 3));
+        assertEquals(new Store.Failure(2, false), store.recordFailure(USERS, A, 3));
+        assertEquals(new Store.Failure(3, false), store.recordFailure(USERS, A, 3));
+        assertEquals(Map.of(USERS, List.of(B)), store.registry());
+    }
+
+    @Test
+    void evictingTheLastReplicaRemovesTheService() {
+        store.add(USERS, A);
+        store.add(ORDERS, B);
+
+        assertTrue(store.recordFailure(USERS, A, 1).evicted());
+
+        assertEquals(Map.of(ORDERS, List.of(B)), store.registry());
+    }
+
+    @Test
+    void countersArePerAddress() {
+        store.add(USERS, A);
+        store.add(USERS, B);
+
+        store.recordFailure(USERS, A, 5);
+        store.recordFailure(USERS, A, 5);
+        store.recordFailure(USERS, B, 5);
+
+        assertEquals(Map.of(A, 2L, B, 1L), store.failures(List.of(A, B)));
+    }
+
+    @Test
+    void resetFailuresStartsTheCountAgain() {
+        store.add(USERS, A);
+        store.recordFailure(USERS, A, 3);
+        store.recordFailure(USERS, A, 3);
+
+        store.resetFailures(A);
+        store.resetFailures(C); // never counted: nothing to do, no error
+
+        assertEquals(Map.of(A, 0L, C, 0L), store.failures(List.of(A, C)));
+        assertEquals(new Store.Failure(1, false), store.recordFailure(USERS, A, 3));
+        assertEquals(Map.of(USERS, List.of(A)), store.registry());
+    }
+
+    @Test
+    void concurrentFailuresOfOneReplicaEvictItExactlyOnce() throws Exception {
+        int threads = 16;
+        int threshold = 5;
+        for (int round = 0; round < 20; round++) {
+            store.add(USERS, A);
+            store.add(USERS, B);
+            store.resetFailures(A);
+
+            List<Store.Failure> results = concurrently(threads, () -> store.recordFailure(USERS, A, threshold));
+
+            long evictions = results.stream().filter(Store.Failure::evicted).count();
+            assertEquals(1, evictions, "round " + round + ": " + results);
+            // Each increment is atomic and the counter restarts after reaching the threshold:
+            // 16 calls see 1..5, 1..5, 1..5, 1, in some order.
+            List<Long> counts = new ArrayList<>(results.stream().map(Store.Failure::count).toList());
+            Collections.sort(counts);
+            assertEquals(List.of(1L, 1L, 1L, 1L, 2L, 2L, 2L, 3L, 3L, 3L, 4L, 4L, 4L, 5L, 5L, 5L), counts, "round " + round);
+            assertEquals(Map.of(USERS, List.of(B)), store.registry(), "round " + round);
+        }
+    }
+
+    @Test
+    void concurrentAddAndRemoveNeverLoseAnotherReplica() throws Exception {
+        // Two threads churn one service, so it is often empty: while one adds and removes A, the
+        // other adds B and must then see it, whatever A's removal decided about the empty service.
+        int rounds = 500;
+        Callable<Integer> churn = () -> {
+            for (int i = 0; i < rounds; i++) {
+                store.add(USERS, A);
+                store.remove(USERS, A);
+            }
+            return 0;
+        };
+        Callable<Integer> register = () -> {
+            int lost = 0;
+            for (int i = 0; i < rounds; i++) {
+                store.add(USERS, B);
+                if (!store.registry().getOrDefault(USERS, List.of()).contains(B)) lost++;
+                store.remove(USERS, B);
+            }
+            return lost;
+        };
+
+        List<Integer> results = concurrently(List.of(churn, register));
+
+        assertEquals(0, results.get(1), "registrations of B that the registry lost");
+        assertTrue(store.registry().isEmpty(), store.registry().toString());
+    }
+
+    /** Runs {@code task} on {@code threads} threads released together; returns every result. */
+    static <T> List<T> concurrently(int threads, Callable<T> task) throws Exception {
+        return concurrently(Collections.nCopies(threads, task));
+    }
+
+    /** Runs each task on its own thread, all released together; returns their results in order. */
+    static <T> List<T> concurrently(List<Callable<T>> tasks) throws Exception {
+        CountDownLatch ready = new CountDownLatch(tasks.size());
+        CountDownLatch go = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(tasks.size());
+        try {
+            List<Future<T>> futures = new ArrayList<>();
+            for (Callable<T> task : tasks) {
+                futures.add(pool.submit(() -> {
+                    ready.countDown();
+                    go.await();
+                    return task.call();
+                }));
+            }
+            assertTrue(ready.await(10, TimeUnit.SECONDS), "threads did not start");
+            go.countDown();
+            List<T> results = new ArrayList<>();
+            for (Future<T> f : futures) results.add(f.get(30, TimeUnit.SECONDS));
+            return results;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}
