@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
 
@@ -125,6 +126,16 @@ final class Gateway implements AutoCloseable {
         return watcher;
     }
 
+    private static void drain(ExecutorService tasks) {
+        tasks.shutdown();
+        try {
+            if (!tasks.awaitTermination(2, TimeUnit.SECONDS)) tasks.shutdownNow();
+        } catch (InterruptedException e) {
+            tasks.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Blocks until {@link #close} has run. */
     void awaitClose() {
         try {
@@ -143,7 +154,7 @@ final class Gateway implements AutoCloseable {
         requests.shutdownNow();
         client.shutdownNow();
         upstreamTasks.shutdownNow();
-        if (storeTasks != null) storeTasks.shutdownNow();
+        if (storeTasks != null) drain(storeTasks); // failure reports still on their way to the store
         store.close();
         closed.countDown();
         LOG.info("stopped");

@@ -30,11 +30,14 @@ final class RedisServer implements AutoCloseable {
 
     private final int port;
     private final Path log;
+    /** Where an append-only file keeps the data across restarts, or null for no persistence. */
+    private final Path dataDir;
     private Process process;
 
-    private RedisServer(int port, Path log) {
+    private RedisServer(int port, Path log, Path dataDir) {
         this.port = port;
         this.log = log;
+        this.dataDir = dataDir;
     }
 
     /**
@@ -42,6 +45,15 @@ final class RedisServer implements AutoCloseable {
      * CI ({@code CI=true}), where the missing binary fails it.
      */
     static RedisServer startOrSkip() {
+        return startOrSkip(false);
+    }
+
+    /** As {@link #startOrSkip()}, with an fsync-always append-only file, so data survives a kill and restart. */
+    static RedisServer startDurableOrSkip() {
+        return startOrSkip(true);
+    }
+
+    private static RedisServer startOrSkip(boolean durable) {
         if (!onPath(BINARY)) {
             if ("true".equals(System.getenv("CI"))) {
                 Assertions.fail(BINARY + " is not on the PATH: redis-server is required in CI; .ci/run installs it");
@@ -49,7 +61,8 @@ final class RedisServer implements AutoCloseable {
             Assumptions.abort(BINARY + " is not on the PATH; install it (Debian: apt-get install redis-server) to run the Redis tests");
         }
         try {
-            RedisServer server = new RedisServer(freePort(), Files.createTempFile("redis-server-", ".log"));
+            RedisServer server = new RedisServer(freePort(), Files.createTempFile("redis-server-", ".log"),
+                    durable ? Files.createTempDirectory("redis-data-") : null);
             server.start();
             return server;
         } catch (IOException e) {
@@ -60,8 +73,13 @@ final class RedisServer implements AutoCloseable {
     /** Starts the server on its port and returns once it answers PING; fails with its log otherwise. */
     void start() {
         if (process != null && process.isAlive()) throw new IllegalStateException("redis-server on " + port + " is running");
-        List<String> command = List.of(BINARY, "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no");
+        List<String> command = new java.util.ArrayList<>(List.of(BINARY, "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                "--save", ""));
+        if (dataDir == null) {
+            command.addAll(List.of("--appendonly", "no"));
+        } else {
+            command.addAll(List.of("--appendonly", "yes", "--appendfsync", "always", "--dir", dataDir.toString()));
+        }
         try {
             process = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
@@ -92,6 +110,16 @@ final class RedisServer implements AutoCloseable {
         }
     }
 
+    /** Kills the process outright (SIGKILL), as a crash would, and waits for it to exit. */
+    void kill() {
+        if (process == null) return;
+        try {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     int port() {
         return port;
     }
@@ -110,6 +138,11 @@ final class RedisServer implements AutoCloseable {
         stop();
         try {
             Files.deleteIfExists(log);
+            if (dataDir != null) {
+                try (var files = Files.walk(dataDir)) {
+                    for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+                }
+            }
         } catch (IOException e) {
             // a stray temporary file is harmless
         }

@@ -1,0 +1,191 @@
+package gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Gateways sharing one real redis-server: notices, eviction, restarts and Redis outages. */
+class RedisGatewayTest {
+
+    static final Duration PROPAGATION = Duration.ofSeconds(5);
+    /** Resync so rare that a change can only arrive in time through a pub/sub notice. */
+    static final String NO_RESYNC = "600000";
+
+    final List<AutoCloseable> closing = new ArrayList<>();
+    RedisServer redis;
+
+    <T extends AutoCloseable> T closeLater(T resource) {
+        closing.add(resource);
+        return resource;
+    }
+
+    Gateway gateway(String... flags) throws IOException {
+        List<String> args = new ArrayList<>(List.of("--bind", "127.0.0.1", "--port", "0", "--store", redis.url()));
+        args.addAll(List.of(flags));
+        return closeLater(Gateway.start(Config.parse(args, Map.of())));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (AutoCloseable c : closing.reversed()) c.close();
+        if (redis != null) redis.close();
+    }
+
+    static Set<String> replicas(Gateway g, String service) {
+        RoundRobin rr = g.registry().snapshot().get(service);
+        if (rr == null) return Set.of();
+        Set<String> urls = new java.util.TreeSet<>();
+        for (Address a : rr.replicas()) urls.add(a.url());
+        return urls;
+    }
+
+    @Test
+    void aRegistrationOnOneGatewayIsRoutedByTheOtherAfterANotice() throws Exception {
+        redis = RedisServer.startOrSkip();
+        Gateway a = gateway("--resync-ms", NO_RESYNC);
+        Gateway b = gateway("--resync-ms", NO_RESYNC);
+        Backend replica = closeLater(Backend.named("one"));
+        assertEquals(201, new Client(a.uri()).register("svc", replica.address()).statusCode());
+        Await.until(PROPAGATION, "b sees the registration", () -> replicas(b, "svc").contains(replica.address()));
+        assertEquals("one", new Client(b.uri()).get("/svc/").body());
+        assertEquals(200, new Client(b.uri()).deregister("svc", replica.address()).statusCode());
+        Await.until(PROPAGATION, "a sees the deregistration", () -> replicas(a, "svc").isEmpty());
+        assertEquals(503, new Client(a.uri()).get("/svc/").statusCode());
+    }
+
+    @Test
+    void anEvictionOnOneGatewayIsSeenByTheOther() throws Exception {
+        redis = RedisServer.startOrSkip();
+        Gateway a = gateway("--resync-ms", NO_RESYNC, "--failure-threshold", "1");
+        Gateway b = gateway("--resync-ms", NO_RESYNC);
+        Backend good = closeLater(Backend.named("good"));
+        String dead = Backend.refusing();
+        Client viaA = new Client(a.uri());
+        viaA.register("svc", good.address());
+        viaA.register("svc", dead);
+        Await.until(PROPAGATION, "b sees both", () -> replicas(b, "svc").size() == 2);
+        for (int i = 0; i < 2; i++) assertEquals("good", viaA.get("/svc/").body());
+        Await.until(PROPAGATION, "b sees the eviction", () -> replicas(b, "svc").equals(Set.of(good.address())));
+        try (var jedis = redis.client()) {
+            assertEquals(Set.of(good.address()), jedis.smembers("svc"));
+            assertFalse(jedis.exists(Store.failureKey(dead)), "the counter went with the replica");
+        }
+    }
+
+    @Test
+    void failuresSeenByTwoGatewaysAtOnceEvictExactlyOnce() throws Exception {
+        redis = RedisServer.startOrSkip();
+        Gateway a = gateway("--failure-threshold", "5");
+        Gateway b = gateway("--failure-threshold", "5");
+        Backend good = closeLater(Backend.named("good"));
+        Backend unavailable = closeLater(Backend.status(503));
+        new Client(a.uri()).register("svc", good.address());
+        new Client(a.uri()).register("svc", unavailable.address());
+        Await.until(PROPAGATION, "b sees both", () -> replicas(b, "svc").size() == 2);
+        List<Callable<Integer>> calls = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            Client via = new Client((i % 2 == 0 ? a : b).uri());
+            calls.add(() -> via.get("/svc/").statusCode());
+        }
+        try (var pool = Executors.newFixedThreadPool(16)) {
+            for (Future<Integer> f : pool.invokeAll(calls)) assertEquals(200, f.get(), "a GET moves on to the good replica");
+        }
+        a.close(); // waits for failure reports still on their way to Redis
+        b.close();
+        assertEquals(1, a.breaker().evictions() + b.breaker().evictions());
+        try (var jedis = redis.client()) {
+            assertEquals(Set.of(good.address()), jedis.smembers("svc"));
+        }
+    }
+
+    @Test
+    void aRestartedGatewayServesTheSameRegistryAtOnce() throws Exception {
+        redis = RedisServer.startOrSkip();
+        Backend replica = closeLater(Backend.named("one"));
+        Gateway first = gateway();
+        new Client(first.uri()).register("svc", replica.address());
+        first.close();
+        Gateway second = gateway();
+        assertEquals("one", new Client(second.uri()).get("/svc/").body(), "no wait: the registry is read at start");
+    }
+
+    @Test
+    void duringARedisOutageTheGatewayRoutesRefusesWritesAndRecovers() throws Exception {
+        redis = RedisServer.startDurableOrSkip();
+        Gateway g = gateway("--resync-ms", NO_RESYNC, "--failure-threshold", "2");
+        Client client = new Client(g.uri());
+        Backend good = closeLater(Backend.named("good"));
+        String dead = Backend.refusing();
+        client.register("svc", good.address());
+        client.register("svc", dead);
+
+        redis.kill();
+        Await.until(PROPAGATION, "health reports the store down",
+                () -> call(() -> client.get("/health").body()).equals("{\"status\":\"UP\",\"store\":\"DOWN\"}"));
+        for (int i = 0; i < 6; i++) assertEquals("good", client.get("/svc/").body(), "routing goes on from the snapshot");
+        Await.until(PROPAGATION, "the dead replica is dropped locally", () -> replicas(g, "svc").equals(Set.of(good.address())));
+        var refused = client.register("other", good.address());
+        assertEquals(503, refused.statusCode());
+        assertTrue(ApiIntegrationTest.json(refused).get("error").asText().startsWith("the registry store is unavailable"));
+        long restartsBefore = g.watcher().restarts();
+
+        redis.start();
+        Await.until(PROPAGATION, "health reports the store up",
+                () -> call(() -> client.get("/health").body()).contains("\"store\":\"UP\""));
+        // The subscriber came back and resynced: the store still holds the dead replica, since the
+        // local eviction never reached it.
+        Await.until(PROPAGATION, "the snapshot is resynced from Redis", () -> replicas(g, "svc").size() == 2);
+        assertTrue(g.watcher().restarts() > restartsBefore, "the subscriber loop failed and was restarted");
+        assertEquals(201, client.register("other", good.address()).statusCode());
+        assertTrue(client.get("/services").body().contains(good.address()), "what was registered before is still there");
+
+        // And notices flow again: a change through a fresh gateway reaches g without any resync.
+        Gateway fresh = gateway();
+        Backend late = closeLater(Backend.named("late"));
+        new Client(fresh.uri()).register("late", late.address());
+        Await.until(PROPAGATION, "g hears of the new service", () -> !replicas(g, "late").isEmpty());
+    }
+
+    @Test
+    void aGatewayStartedWhileRedisIsDownServesOnceItComesUp() throws Exception {
+        redis = RedisServer.startOrSkip();
+        try (var jedis = redis.client()) {
+            jedis.sadd("svc", "http://127.0.0.1:1");
+            jedis.sadd("gateway:services", "svc");
+        }
+        redis.stop();
+        Gateway g = gateway("--resync-ms", "200");
+        assertEquals(503, new Client(g.uri()).get("/svc/").statusCode(), "nothing known yet");
+        assertEquals("{\"status\":\"UP\",\"store\":\"DOWN\"}", new Client(g.uri()).get("/health").body());
+        redis.start(); // a fresh, empty Redis on the same port
+        Backend replica = closeLater(Backend.named("one"));
+        try (var jedis = redis.client()) {
+            jedis.sadd("svc", replica.address());
+            jedis.sadd("gateway:services", "svc");
+        }
+        Await.until(PROPAGATION, "the resync picks the registry up", () -> !replicas(g, "svc").isEmpty());
+        assertNotNull(g.registry().snapshot().get("svc"));
+        assertEquals("one", new Client(g.uri()).get("/svc/").body());
+    }
+
+    private static String call(Callable<String> c) {
+        try {
+            return c.call();
+        } catch (Exception e) {
+            return e.toString();
+        }
+    }
+}

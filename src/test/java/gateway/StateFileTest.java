@@ -1,0 +1,103 @@
+package gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The memory store's state file: a restart keeps the registry; a bad file is a clear error at start. */
+class StateFileTest {
+
+    @TempDir
+    Path dir;
+
+    Gateway start(Path file) throws Exception {
+        return Gateway.start(Config.parse(List.of("--bind", "127.0.0.1", "--port", "0", "--state-file", file.toString()), Map.of()));
+    }
+
+    @Test
+    void aRestartedGatewayKeepsItsRegistry() throws Exception {
+        Path file = dir.resolve("registry.json");
+        try (Backend replica = Backend.named("one")) {
+            try (Gateway first = start(file)) {
+                assertEquals(201, new Client(first.uri()).register("svc", replica.address()).statusCode());
+                assertEquals(201, new Client(first.uri()).register("gone", "h:1").statusCode());
+                assertEquals(200, new Client(first.uri()).deregister("gone", "h:1").statusCode());
+            }
+            assertEquals("{\"services\":{\"svc\":[\"" + replica.address() + "\"]}}", Files.readString(file));
+            try (Gateway second = start(file)) {
+                assertEquals("one", new Client(second.uri()).get("/svc/").body());
+            }
+        }
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of(file), files.toList(), "no temporary file left behind");
+        }
+    }
+
+    @Test
+    void anEvictionIsWrittenToo() throws Exception {
+        Path file = dir.resolve("registry.json");
+        try (Gateway g = Gateway.start(Config.parse(List.of("--bind", "127.0.0.1", "--port", "0", "--state-file", file.toString(),
+                "--failure-threshold", "1"), Map.of()))) {
+            new Client(g.uri()).register("svc", Backend.refusing());
+            assertEquals(502, new Client(g.uri()).get("/svc/").statusCode());
+        }
+        assertEquals("{\"services\":{}}", Files.readString(file));
+    }
+
+    @Test
+    void aCorruptFileStopsTheStartWithAClearError() throws Exception {
+        Path file = dir.resolve("registry.json");
+        Files.writeString(file, "{\"services\": {\"svc\": [\"http://h:1\"");
+        var e = assertThrows(IllegalStateException.class, () -> start(file));
+        assertTrue(e.getMessage().startsWith("state file " + file + " is corrupt"), e.getMessage());
+        assertEquals("{\"services\": {\"svc\": [\"http://h:1\"", Files.readString(file), "left as it was");
+    }
+
+    @Test
+    void anInvalidEntryStopsTheStartToo() throws Exception {
+        Path file = dir.resolve("registry.json");
+        Files.writeString(file, "{\"services\": {\"svc\": [\"ftp://h:1\"]}}");
+        var e = assertThrows(IllegalStateException.class, () -> start(file));
+        assertTrue(e.getMessage().contains("holds an invalid entry: address 'ftp://h:1' must be http:// or https://"), e.getMessage());
+    }
+
+    @Test
+    void aFileThatCannotBeWrittenStopsTheStart() throws Exception {
+        var e = assertThrows(IllegalStateException.class, () -> start(dir.resolve("missing-dir").resolve("registry.json")));
+        assertTrue(e.getMessage().contains("cannot be written"), e.getMessage());
+    }
+
+    @Test
+    void whenTheFileCannotBeWrittenARegistrationIs503AndNotKept() throws Exception {
+        Path sub = Files.createDirectory(dir.resolve("sub"));
+        Path file = sub.resolve("registry.json");
+        try (Gateway g = start(file)) {
+            Files.delete(file);
+            Files.delete(sub); // the directory vanishes under the running gateway
+            var response = new Client(g.uri()).register("svc", "h:1");
+            assertEquals(503, response.statusCode());
+            assertTrue(ApiIntegrationTest.json(response).get("error").asText().contains("cannot be written"), response.body());
+            assertEquals("{\"services\":[]}", new Client(g.uri()).get("/services").body());
+            assertFalse(Files.exists(file));
+        }
+    }
+
+    @Test
+    void theCliSaysWhatIsWrongWithTheFileAndExitsOne() throws Exception {
+        Path file = Files.writeString(dir.resolve("registry.json"), "not json");
+        try (Launched gw = Launched.start(null, Map.of("GATEWAY_STATE_FILE", file.toString()), "--port", "0")) {
+            assertEquals(1, gw.awaitExit());
+            List<String> errors = gw.stderrText().lines().filter(l -> l.startsWith("error:")).toList();
+            assertEquals(1, errors.size(), gw.stderrText());
+            assertTrue(errors.get(0).startsWith("error: cannot start: state file " + file + " is corrupt"), errors.get(0));
+        }
+    }
+}
