@@ -17,6 +17,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class RequestBody {
 
+    private static final RequestBody EMPTY = new RequestBody(new byte[0], null, 0);
+
     private final byte[] kept;
     private final InputStream rest;
     private final long length;
@@ -38,8 +40,9 @@ final class RequestBody {
                 throw new HttpError(400, "Content-Length '" + declared + "' is not a number");
             }
         }
+        // A message with neither Content-Length nor Transfer-Encoding has no body (RFC 9112 §6.3).
+        if (declared == null && !exchange.getRequestHeaders().containsKey("Transfer-Encoding")) return EMPTY;
         InputStream in = exchange.getRequestBody();
-        // A body with no length and no chunking is empty (RFC 9112 §6.3); HttpServer reads it so.
         if (length >= 0 && length <= keep) {
             byte[] all = in.readNBytes((int) length);
             if (all.length < length) throw truncated(all.length, length);
