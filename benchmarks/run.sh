@@ -78,6 +78,7 @@ free_port() { # a port nothing listens on; fine for a benchmark (no lock against
 # ---- CPU accounting: how much of the machine other processes took while we measured ------------
 CLK=$(getconf CLK_TCK)
 cpu_busy() { awk '/^cpu /{print $2+$3+$4; exit}' /proc/stat; } # user+nice+system ticks, all cores
+cpu_steal() { awk '/^cpu /{print $9; exit}' /proc/stat; }       # ticks the hypervisor gave to other guests
 proc_ticks() { # utime+stime of the given pids (and their children threads), in ticks
   local t=0 pid
   for pid in "$@"; do
@@ -274,14 +275,15 @@ for r in $(seq "$ROUNDS"); do
     v=${ORDER[$(( (k + r - 1) % n ))]} # each round starts one variant later: no variant always runs first
     wait_for_quiet
     pids=$(tree_pids "${PIDOF[$v]}"); [ "$v" != direct ] && pids="$pids $(tree_pids "$REPLICA_PID")"
-    b0=$(cpu_busy); o0=$(proc_ticks $pids)
+    b0=$(cpu_busy); s0=$(cpu_steal); o0=$(proc_ticks $pids)
     load "${URL[$v]}" "$DURATION" >"$WORK/result"
     read -r rps p50 p99 err lg <"$WORK/result"
-    b1=$(cpu_busy); o1=$(proc_ticks $pids)
+    b1=$(cpu_busy); s1=$(cpu_steal); o1=$(proc_ticks $pids)
     other=$(awk -v b=$((b1 - b0)) -v o=$((o1 - o0)) -v l="$lg" -v d="$DURATION" -v clk="$CLK" \
       'BEGIN { x = (b - o - l) / clk / d; printf "%.2f", x < 0 ? 0 : x }')
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$v" "$r" "$rps" "$p50" "$p99" "$err" "$other" >>"$WORK/rounds.tsv"
-    log "round $r: $(printf '%-10s %9.0f req/s  p50 %7.2f ms  p99 %7.2f ms  errors %s  other CPU %s cores' "$v" "$rps" "$p50" "$p99" "$err" "$other")"
+    steal=$(awk -v t=$((s1 - s0)) -v d="$DURATION" -v clk="$CLK" 'BEGIN { printf "%.2f", t / clk / d }')
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$v" "$r" "$rps" "$p50" "$p99" "$err" "$other" "$steal" >>"$WORK/rounds.tsv"
+    log "round $r: $(printf '%-10s %9.0f req/s  p50 %7.2f ms  p99 %7.2f ms  errors %s  other CPU %s  steal %s cores' "$v" "$rps" "$p50" "$p99" "$err" "$other" "$steal")"
   done
 done
 declare -A RSS
@@ -321,26 +323,30 @@ fi
 # ---- report ------------------------------------------------------------------------------------
 median() { sort -g | awk '{a[NR]=$1} END{ if (NR==0) print 0; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2 }'; }
 col() { awk -F'\t' -v v="$1" -v c="$2" '$1==v {print $c}' "$WORK/rounds.tsv"; }
-declare -A RPS P50 P99 ERR OTHER
+declare -A RPS P50 P99 ERR OTHER STEAL
 for v in "${ORDER[@]}"; do
   RPS[$v]=$(col "$v" 3 | median); P50[$v]=$(col "$v" 4 | median); P99[$v]=$(col "$v" 5 | median)
-  ERR[$v]=$(col "$v" 6 | awk '{s+=$1} END{print s+0}'); OTHER[$v]=$(col "$v" 7 | sort -g | tail -n1)
+  ERR[$v]=$(col "$v" 6 | awk '{s+=$1} END{print s+0}'); OTHER[$v]=$(col "$v" 7 | sort -g | tail -n1); STEAL[$v]=$(col "$v" 8 | sort -g | tail -n1)
 done
 ratio() { awk -v a="$1" -v b="${2:-}" 'BEGIN { if (b == "" || b == 0) print "–"; else printf "%.2f", a / b }'; }
-TABLE="| variant | req/s | p50 ms | p99 ms | × direct | × nginx | p99 × nginx | errors | first 200 ms | RSS MiB | other CPU |
-|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"$'\n'
+TABLE="| variant | req/s | p50 ms | p99 ms | × direct | × nginx | p99 × nginx | errors | first 200 ms | RSS MiB | other CPU | steal |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"$'\n'
 for v in "${ORDER[@]}"; do
-  TABLE+=$(printf '| %s | %.0f | %.2f | %.2f | %s | %s | %s | %s | %s | %s | %s |' "$v" "${RPS[$v]}" "${P50[$v]}" "${P99[$v]}" \
+  TABLE+=$(printf '| %s | %.0f | %.2f | %.2f | %s | %s | %s | %s | %s | %s | %s | %s |' "$v" "${RPS[$v]}" "${P50[$v]}" "${P99[$v]}" \
     "$(ratio "${RPS[$v]}" "${RPS[direct]:-}")" "$(ratio "${RPS[$v]}" "${RPS[nginx]:-}")" "$(ratio "${P99[$v]}" "${P99[nginx]:-}")" \
-    "${ERR[$v]}" "${FIRST[$v]}" "${RSS[$v]}" "${OTHER[$v]}")$'\n'
+    "${ERR[$v]}" "${FIRST[$v]}" "${RSS[$v]}" "${OTHER[$v]}" "${STEAL[$v]}")$'\n'
 done
 echo
 echo "$TABLE"
 [ -n "$STARTUP" ] && printf '| startup | JVM flags | median first 200 ms | runs ms |\n|---|---|---:|---|\n%s\n' "$STARTUP"
 for note in "${NOTES[@]+"${NOTES[@]}"}"; do echo "note: $note"; done
 
-COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-[ -n "$(git -C "$ROOT" status --porcelain -- src pom.xml 2>/dev/null)" ] && COMMIT+=" (src/ has uncommitted changes)"
+JAR_TREE=$(dirname "$(dirname "$GATEWAY_JAR")") # the checkout the jar was built in (JAR_TREE/target/gateway.jar)
+if COMMIT=$(git -C "$JAR_TREE" rev-parse --short HEAD 2>/dev/null) && [ -f "$JAR_TREE/pom.xml" ]; then
+  [ -n "$(git -C "$JAR_TREE" status --porcelain -- src pom.xml 2>/dev/null)" ] && COMMIT+=" (with uncommitted changes under src/)"
+else
+  COMMIT="unknown: the jar is not in a checkout's target/ (this checkout: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo none))"
+fi
 mkdir -p "$(dirname "$OUT")"
 {
   echo "# End-to-end benchmark, $DATE"
@@ -350,7 +356,7 @@ mkdir -p "$(dirname "$OUT")"
   echo "- CPU: $(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo), $(nproc) cores; $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo); kernel $(uname -r)"
   echo "- load: $LOADGEN, $THREADS threads, $CONNECTIONS connections, GET of a ${#BODY}-byte body, loopback only"
   echo "- replicas: $REPLICAS"
-  echo "- method: warm-up ${WARMUP}s per JVM variant (3 s for nginx and direct), then $ROUNDS interleaved rounds of ${DURATION}s; medians of the rounds (errors summed; other CPU: the largest, in cores, taken by processes outside the benchmark during a round)"
+  echo "- method: warm-up ${WARMUP}s per JVM variant (3 s for nginx and direct), then $ROUNDS interleaved rounds of ${DURATION}s; medians of the rounds (errors summed; other CPU: the most, in cores, that processes outside the benchmark took during a round; steal: the most CPU the hypervisor gave to other guests during a round)"
   echo "- first 200: from the process launch to the first 200 through it (for a gateway: start, POST /register both replicas, GET /$SERVICE/); RSS: VmRSS after the rounds (nginx: master and workers)"
   echo
   echo "$TABLE"
@@ -370,7 +376,16 @@ mkdir -p "$(dirname "$OUT")"
   else echo "java -cp benchmarks/target/tools:HdrHistogram-2.2.2.jar Load URL $CONNECTIONS $DURATION"; fi
   echo '```'
   echo
-  echo "Rounds (variant, round, req/s, p50 ms, p99 ms, errors, other CPU):"
+  for conf in replicas proxy; do
+    [ -f "$WORK/$conf/nginx.conf" ] || continue
+    echo "nginx configuration ($conf; started as \`nginx -p DIR -c DIR/nginx.conf -e DIR/logs/error.log\`):"
+    echo
+    echo '```nginx'
+    sed "s#$WORK#DIR#g" "$WORK/$conf/nginx.conf"
+    echo '```'
+    echo
+  done
+  echo "Rounds (variant, round, req/s, p50 ms, p99 ms, errors, other CPU, steal):"
   echo
   echo '```'
   cat "$WORK/rounds.tsv"

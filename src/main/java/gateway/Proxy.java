@@ -2,13 +2,13 @@ package gateway;
 
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpResponse.BodyHandlers;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -40,6 +40,21 @@ final class Proxy {
 
     /** Bodies up to this size are kept in memory so that a retry can resend them. */
     static final int KEEP_FOR_RETRY = 1 << 20;
+
+    /** Response bodies of a known length up to this size are read whole before relaying; others stream. */
+    static final int READ_WHOLE = 64 * 1024;
+
+    /**
+     * A small body of known length arrives as one array (no stream machinery, no 16 KiB copy
+     * buffer, and a break-off surfaces as a failed attempt before the client has seen a byte);
+     * any other body is streamed.
+     */
+    private static final HttpResponse.BodyHandler<InputStream> BODY = info -> {
+        long length = info.headers().firstValueAsLong("content-length").orElse(-1);
+        return length >= 0 && length <= READ_WHOLE
+                ? HttpResponse.BodySubscribers.mapping(HttpResponse.BodySubscribers.ofByteArray(), ByteArrayInputStream::new)
+                : HttpResponse.BodySubscribers.ofInputStream();
+    };
 
     private final Registry registry;
     private final Breaker breaker;
@@ -74,7 +89,7 @@ final class Proxy {
             HttpResponse<InputStream> response = null;
             Outcome outcome;
             try {
-                response = client.send(request, BodyHandlers.ofInputStream());
+                response = client.send(request, BODY);
                 outcome = Outcome.of(response.statusCode());
             } catch (IOException e) {
                 outcome = Outcome.of(e);

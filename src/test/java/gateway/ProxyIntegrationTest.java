@@ -364,6 +364,23 @@ class ProxyIntegrationTest {
     }
 
     @Test
+    void aSmallAnswerThatBreaksOffIsAFailedAttemptAndAGetMovesOn() throws Exception {
+        startGateway("--failure-threshold", "100");
+        Backend broken = closeLater(Backend.start(exchange -> {
+            exchange.sendResponseHeaders(200, 100); // small and of known length: read whole before relaying
+            exchange.getResponseBody().write("only ten b".getBytes(StandardCharsets.UTF_8));
+            exchange.getResponseBody().flush();
+            throw new IOException("replica died mid-body");
+        }));
+        Backend good = closeLater(Backend.named("good"));
+        client.register("svc", broken.address());
+        client.register("svc", good.address());
+        for (int i = 0; i < 4; i++) assertEquals("good", client.get("/svc/").body());
+        assertEquals(2, broken.hits.get(), "half the requests started on the broken replica and moved on");
+        assertTrue(client.get("/services").body().contains("\"failures\":2"), client.get("/services").body());
+    }
+
+    @Test
     void aBodyThatBreaksOffMidStreamIsNotPassedOffAsComplete() throws Exception {
         startGateway();
         Backend replica = closeLater(Backend.start(exchange -> {

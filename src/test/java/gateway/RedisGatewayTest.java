@@ -131,6 +131,7 @@ class RedisGatewayTest {
         String dead = Backend.refusing();
         client.register("svc", good.address());
         client.register("svc", dead);
+        long restartsBefore = g.watcher().restarts();
 
         redis.kill();
         Await.until(PROPAGATION, "health reports the store down",
@@ -140,7 +141,6 @@ class RedisGatewayTest {
         var refused = client.register("other", good.address());
         assertEquals(503, refused.statusCode());
         assertTrue(ApiIntegrationTest.json(refused).get("error").asText().startsWith("the registry store is unavailable"));
-        long restartsBefore = g.watcher().restarts();
 
         redis.start();
         Await.until(PROPAGATION, "health reports the store up",
@@ -148,7 +148,7 @@ class RedisGatewayTest {
         // The subscriber came back and resynced: the store still holds the dead replica, since the
         // local eviction never reached it.
         Await.until(PROPAGATION, "the snapshot is resynced from Redis", () -> replicas(g, "svc").size() == 2);
-        assertTrue(g.watcher().restarts() > restartsBefore, "the subscriber loop failed and was restarted");
+        assertTrue(g.watcher().restarts() > restartsBefore, "the kill broke the subscriber loop, and it was restarted");
         assertEquals(201, client.register("other", good.address()).statusCode());
         assertTrue(client.get("/services").body().contains(good.address()), "what was registered before is still there");
 
