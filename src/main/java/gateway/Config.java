@@ -76,10 +76,6 @@ record Config(
             throw new IllegalArgumentException("--executor: '" + executor + "' is not virtual or platform");
     }
 
-    static Config defaults() {
-        return parse(List.of(), Map.of());
-    }
-
     /**
      * Parses {@code --flag value} and {@code --flag=value} pairs over the environment.
      *

@@ -113,10 +113,6 @@ final class Gateway implements AutoCloseable {
         return registry;
     }
 
-    Store store() {
-        return store;
-    }
-
     Breaker breaker() {
         return breaker;
     }

@@ -172,11 +172,6 @@ final class RedisStore implements Store {
         return key(CHANGES_CHANNEL);
     }
 
-    /** Publishes {@code message} on {@code channel}, a full channel name such as {@link #changesChannel()}. */
-    void publish(String channel, String message) {
-        call(() -> client.publish(channel, message));
-    }
-
     /**
      * Delivers each message on {@code channel} (a full name, as for publish) to {@code onMessage}, on
      * this thread, over a connection of its own; runs {@code onSubscribed} once Redis confirms.

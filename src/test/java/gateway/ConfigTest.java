@@ -64,7 +64,7 @@ class ConfigTest {
         Config c = Config.parse(List.of("--store", "redis://127.0.0.1:6390/2", "--key-prefix", "blue:"), Map.of());
         assertEquals(new RedisUrl(false, "127.0.0.1", 6390, null, null, 2), c.redis());
         assertEquals("blue:", c.keyPrefix());
-        assertEquals(null, Config.defaults().redis());
+        assertEquals(null, Config.parse(List.of(), Map.of()).redis());
         var e = assertThrows(IllegalArgumentException.class,
                 () -> Config.parse(List.of("--store", "redis://h:1", "--state-file", "/tmp/x.json"), Map.of()));
         assertEquals("--state-file: only for the memory store (Redis keeps its own data)", e.getMessage());
