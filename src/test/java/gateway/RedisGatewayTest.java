@@ -59,7 +59,9 @@ class RedisGatewayTest {
         Gateway b = gateway("--resync-ms", NO_RESYNC);
         Backend replica = closeLater(Backend.named("one"));
         assertEquals(201, new Client(a.uri()).register("svc", replica.address()).statusCode());
+        long registered = System.nanoTime();
         Await.until(PROPAGATION, "b sees the registration", () -> replicas(b, "svc").contains(replica.address()));
+        System.out.printf("notice propagation a -> b: %.1f ms%n", (System.nanoTime() - registered) / 1e6); // informational
         assertEquals("one", new Client(b.uri()).get("/svc/").body());
         assertEquals(200, new Client(b.uri()).deregister("svc", replica.address()).statusCode());
         Await.until(PROPAGATION, "a sees the deregistration", () -> replicas(a, "svc").isEmpty());

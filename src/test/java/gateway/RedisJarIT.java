@@ -46,6 +46,9 @@ class RedisJarIT {
                         () -> status(() -> viaB.register("late", one.address()).statusCode()) == 201);
                 Await.until(Duration.ofSeconds(10), "a hears of it", () -> status(() -> viaA.get("/late/").statusCode()) == 200);
                 assertTrue(viaA.get("/services").body().contains(two.address()), "registered before the crash, still there");
+                for (Launched gw : new Launched[] {a, b}) {
+                    assertTrue(!gw.stderrText().contains("SLF4J"), "Jedis logs through the binding, not SLF4J's warnings:\n" + gw.stderrText());
+                }
             }
         }
     }
