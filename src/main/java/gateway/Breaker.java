@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
 
@@ -46,11 +47,19 @@ final class Breaker {
     void report(String service, Address address, Outcome outcome) {
         String url = address.url();
         if (!outcome.failure) {
-            if (!suspects.isEmpty() && suspects.remove(url)) reports.execute(() -> reset(url));
+            if (!suspects.isEmpty() && suspects.remove(url)) submit(() -> reset(url));
             return;
         }
         suspects.add(url);
-        reports.execute(() -> failed(service, address, outcome));
+        submit(() -> failed(service, address, outcome));
+    }
+
+    private void submit(Runnable report) {
+        try {
+            reports.execute(report);
+        } catch (RejectedExecutionException e) {
+            LOG.fine("gateway stopping: a failure report was dropped"); // the request itself is unaffected
+        }
     }
 
     private void reset(String url) {
