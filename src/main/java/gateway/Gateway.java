@@ -7,6 +7,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -141,11 +142,19 @@ final class Gateway implements AutoCloseable {
         }
     }
 
-    /** Stops accepting, ends in-flight exchanges, then releases the client and the store. */
+    /** Stops at once: in-flight exchanges are cut off. */
     @Override
     public void close() {
+        close(Duration.ZERO);
+    }
+
+    /**
+     * Stops accepting connections, lets in-flight exchanges finish for up to {@code grace} (whole
+     * seconds), then releases the client and the store.
+     */
+    void close(Duration grace) {
         if (!closing.compareAndSet(false, true)) return;
-        server.stop(0);
+        server.stop((int) Math.min(Integer.MAX_VALUE, (grace.toMillis() + 999) / 1000));
         if (watcher != null) watcher.close();
         requests.shutdownNow();
         client.shutdownNow();

@@ -2,6 +2,7 @@ package gateway;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -14,6 +15,9 @@ public final class Main {
     static final int OK = 0;
     static final int FAILED = 1;
     static final int BAD_USAGE = 2;
+
+    /** On SIGTERM, how long requests in flight may take to finish before they are cut off. */
+    static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(10);
 
     private Main() {}
 
@@ -43,7 +47,7 @@ public final class Main {
             err.println("error: cannot start: " + e.getMessage());
             return FAILED;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "gateway-shutdown"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> gateway.close(SHUTDOWN_GRACE), "gateway-shutdown"));
         out.println("gateway listening on " + gateway.uri());
         out.flush();
         gateway.awaitClose();

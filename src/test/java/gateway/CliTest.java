@@ -3,7 +3,15 @@ package gateway;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.net.InetAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.net.ServerSocket;
 import java.util.List;
 import java.util.Map;
@@ -56,8 +64,46 @@ class CliTest {
             assertTrue(uri.getPort() > 0);
             assertEquals(200, new Client(uri).get("/health").statusCode());
             gw.process.toHandle().destroy(); // SIGTERM, leaving our pipes open (Process.destroy closes them)
-            assertEquals(143, gw.awaitExit(), "128 + SIGTERM, after the shutdown hook ran");
+            assertEquals(143, gw.awaitExit(), "128 + SIGTERM");
             assertEquals("", gw.stdoutRest(), "nothing after the listening line");
+        }
+    }
+
+    @Test
+    void sigtermLetsARequestInFlightFinish() throws Exception {
+        CountDownLatch arrived = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        try (Backend slow = Backend.start(exchange -> {
+                 arrived.countDown();
+                 try {
+                     release.await(20, TimeUnit.SECONDS);
+                 } catch (InterruptedException e) {
+                     Thread.currentThread().interrupt();
+                 }
+                 Backend.reply(exchange, 200, "finished");
+             });
+             Launched gw = Launched.start(null, Map.of(), "--bind", "127.0.0.1", "--port", "0")) {
+            URI uri = gw.awaitListening();
+            Client client = new Client(uri);
+            client.register("svc", slow.address());
+            var inFlight = client.http.sendAsync(HttpRequest.newBuilder(uri.resolve("/svc/")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertTrue(arrived.await(10, TimeUnit.SECONDS));
+            gw.process.toHandle().destroy(); // SIGTERM
+            Await.until(Duration.ofSeconds(10), "the gateway stops accepting", () -> refuses(uri));
+            release.countDown();
+            var response = inFlight.get(10, TimeUnit.SECONDS);
+            assertEquals(200, response.statusCode());
+            assertEquals("finished", response.body());
+            assertEquals(143, gw.awaitExit());
+        }
+    }
+
+    private static boolean refuses(URI uri) {
+        try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
+            return false;
+        } catch (IOException e) {
+            return true;
         }
     }
 
