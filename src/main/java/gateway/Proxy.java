@@ -80,7 +80,7 @@ final class Proxy {
         String query = exchange.getRequestURI().getRawQuery();
 
         int start = replicas.start();
-        List<Map<String, String>> failed = new ArrayList<>(0);
+        List<Map<String, String>> failed = null; // made on the first failure: a healthy request allocates no list
         for (int i = 0; i < replicas.size(); i++) {
             long left = deadline - System.nanoTime();
             if (left <= 0 || !body.replayable()) break;
@@ -103,9 +103,11 @@ final class Proxy {
                 return;
             }
             if (response != null) response.body().close(); // frees the upstream connection
+            if (failed == null) failed = new ArrayList<>(replicas.size());
             failed.add(attempt(replica, outcome, response));
             if (!outcome.retryable(method)) break;
         }
+        if (failed == null) failed = List.of(); // unreachable (the loop always tries once); keeps Map.of safe
         if (deadline - System.nanoTime() <= 0) {
             throw new HttpError(504, "service '" + service + "' did not answer within "
                     + Duration.ofNanos(timeoutNanos).toMillis() + " ms", Map.of("attempts", failed));

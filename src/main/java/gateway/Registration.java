@@ -21,14 +21,17 @@ record Registration(String service, Address address) {
         if (!NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("service '" + name + "' must be 1-64 of A-Z a-z 0-9 . _ -");
         }
-        if (RESERVED.contains(name) || name.equals(".") || name.equals("..")) {
-            throw new IllegalArgumentException("service '" + name + "' is a reserved name");
-        }
+        if (reserved(name)) throw new IllegalArgumentException("service '" + name + "' is a reserved name");
         return name;
     }
 
     static boolean isValidName(String name) {
-        return NAME.matcher(name).matches() && !RESERVED.contains(name) && !name.equals(".") && !name.equals("..");
+        return NAME.matcher(name).matches() && !reserved(name);
+    }
+
+    /** The gateway's own paths, and the dot segments a URL would normalise away. */
+    private static boolean reserved(String name) {
+        return RESERVED.contains(name) || name.equals(".") || name.equals("..");
     }
 
     /**
@@ -38,7 +41,7 @@ record Registration(String service, Address address) {
      */
     static Registration fromJson(JsonNode body) {
         if (body == null || !body.isObject()) throw new IllegalArgumentException("body must be a JSON object");
-        return new Registration(Registration.text(body, "service"), Address.parse(text(body, "address")));
+        return new Registration(text(body, "service"), Address.parse(text(body, "address")));
     }
 
     private static String text(JsonNode body, String field) {

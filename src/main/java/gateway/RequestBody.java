@@ -7,7 +7,6 @@ import java.io.InputStream;
 import java.io.SequenceInputStream;
 import java.net.http.HttpRequest.BodyPublisher;
 import java.net.http.HttpRequest.BodyPublishers;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A client's request body on its way upstream. Bodies up to {@code keep} bytes are read whole,
@@ -22,7 +21,8 @@ final class RequestBody {
     private final byte[] kept;
     private final InputStream rest;
     private final long length;
-    private final AtomicBoolean streamed = new AtomicBoolean();
+    /** Set (by the client's thread) once a streamed body starts flowing upstream; never for a kept one. */
+    private volatile boolean streamed;
 
     private RequestBody(byte[] kept, InputStream rest, long length) {
         this.kept = kept;
@@ -65,14 +65,14 @@ final class RequestBody {
 
     /** Whether another attempt can send this body (again). */
     boolean replayable() {
-        return rest == null || !streamed.get();
+        return rest == null || !streamed;
     }
 
     /** The body for one attempt; a streamed body marks itself used once the client starts reading it. */
     BodyPublisher publisher() {
         if (rest == null) return kept.length == 0 ? BodyPublishers.noBody() : BodyPublishers.ofByteArray(kept);
         BodyPublisher stream = BodyPublishers.ofInputStream(() -> {
-            streamed.set(true);
+            streamed = true;
             return new SequenceInputStream(new ByteArrayInputStream(kept), rest);
         });
         return length > 0 ? BodyPublishers.fromPublisher(stream, length) : stream;
