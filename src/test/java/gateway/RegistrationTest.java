@@ -35,7 +35,7 @@ class RegistrationTest {
             {"service":"a b","address":"h:1"}             | service 'a b' must be 1-64 of A-Z a-z 0-9 . _ -
             {"service":"register","address":"h:1"}        | service 'register' is a reserved name
             {"service":"..","address":"h:1"}              | service '..' is a reserved name
-            {"service":"s","address":"ftp://h:1"}         | address 'ftp://h:1' must be http:// or https://
+            {"service":"s","address":"ftp://h:1"}         | address 'ftp://h:1' must be http:// or https://; expected http(s)://host[:port][/base] or host:port
             """)
     void saysWhichFieldIsWrong(String body, String message) {
         var e = assertThrows(IllegalArgumentException.class, () -> Registration.fromJson(json(body)));
