@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpHandler;
 import java.io.IOException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import java.util.regex.Pattern;
 
 /**
  * The one handler: sends the gateway's own paths to {@link Api} and everything else to
@@ -14,6 +15,9 @@ import java.util.logging.Logger;
 final class Router implements HttpHandler {
 
     private static final Logger LOG = Log.get(Router.class);
+
+    /** A method is a token (RFC 9110 §9.1, §5.6.2); HttpClient refuses anything else with an exception. */
+    private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
 
     private final Api api;
     private final Proxy proxy;
@@ -49,7 +53,16 @@ final class Router implements HttpHandler {
     }
 
     private void route(HttpExchange exchange) throws IOException {
-        String path = exchange.getRequestURI().getRawPath();
+        String method = exchange.getRequestMethod();
+        if (!TOKEN.matcher(method).matches()) throw new HttpError(400, "method '" + method + "' is not a valid token");
+        // HttpClient refuses to send it, and a tunnel is not a proxied request
+        if (method.equals("CONNECT")) throw new HttpError(501, "CONNECT is not forwarded");
+        String path;
+        try {
+            path = RequestPath.of(exchange.getRequestURI());
+        } catch (IllegalArgumentException e) {
+            throw new HttpError(400, e.getMessage());
+        }
         switch (path) {
             case "/register" -> api.register(exchange);
             case "/services" -> api.services(exchange);
@@ -59,6 +72,11 @@ final class Router implements HttpHandler {
                 String name = slash < 0 ? path.substring(1) : path.substring(1, slash);
                 String rest = slash < 0 ? "/" : path.substring(slash);
                 if (!Registration.isValidName(name)) throw new HttpError(404, "no route for " + path);
+                try {
+                    rest = RequestPath.removeDotSegments(rest);
+                } catch (IllegalArgumentException e) {
+                    throw new HttpError(400, e.getMessage());
+                }
                 proxy.forward(exchange, name, rest);
             }
         }

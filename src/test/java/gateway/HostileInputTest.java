@@ -1,0 +1,124 @@
+package gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Request lines the contract forbids, sent over a raw socket (java.net.http would normalise or
+ * refuse them): each gets a 4xx/501 and never reaches a replica in a shape the client did not send.
+ */
+class HostileInputTest {
+
+    Gateway gateway;
+    Backend replica;
+    Backend other;
+    final List<LogRecord> severe = new CopyOnWriteArrayList<>();
+    final Logger routerLog = Logger.getLogger(Router.class.getName());
+    final Handler severeRecorder = new Handler() {
+        @Override
+        public void publish(LogRecord record) {
+            if (record.getLevel().intValue() >= Level.SEVERE.intValue()) severe.add(record);
+        }
+
+        @Override
+        public void flush() {}
+
+        @Override
+        public void close() {}
+    };
+
+    @BeforeEach
+    void start() throws Exception {
+        routerLog.addHandler(severeRecorder);
+        gateway = Gateway.start(Config.parse(List.of("--bind", "127.0.0.1", "--port", "0"), Map.of()));
+        replica = Backend.named("svc");
+        other = Backend.named("x");
+        Client client = new Client(gateway.uri());
+        assertEquals(201, client.register("svc", replica.address() + "/base").statusCode());
+        assertEquals(201, client.register("x", other.address()).statusCode());
+    }
+
+    @AfterEach
+    void stop() {
+        routerLog.removeHandler(severeRecorder);
+        gateway.close();
+        replica.close();
+        other.close();
+    }
+
+    private String send(String requestLine) throws IOException {
+        return RawHttp.exchange(gateway.uri(), requestLine + "\r\nHost: gw");
+    }
+
+    private static void assertStatus(int status, String response) {
+        assertTrue(response.startsWith("HTTP/1.1 " + status + " "), response);
+        assertTrue(response.contains("{\"error\":"), "a JSON reason: " + response);
+    }
+
+    private List<String> seen(Backend backend) {
+        return backend.seen.stream().map(Backend.Seen::uri).toList();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"/svc/../admin", "/svc/%2e%2e/admin", "/svc/.%2e/admin", "/svc/%2E%2E/admin",
+            "/svc/a/../../admin", "/svc/%2E%2E%2Fadmin", "/svc/..%2fadmin", "/svc/a%2F..%2F..%2Fadmin"})
+    void aDotDotPathCannotLeaveTheReplicasBase(String path) throws Exception {
+        assertStatus(400, send("GET " + path + " HTTP/1.1"));
+        assertEquals(List.of(), seen(replica));
+    }
+
+    @Test
+    void dotSegmentsInsideTheServiceAreRemovedBeforeForwarding() throws Exception {
+        for (String path : List.of("/svc/a/b/../c/./d", "/svc/a/%2E%2e/x?q=..", "/svc/a%2Fb", "/svc/a/..")) {
+            assertTrue(send("GET " + path + " HTTP/1.1").startsWith("HTTP/1.1 200 "), path);
+        }
+        assertEquals(List.of("/base/a/c/d", "/base/x?q=..", "/base/a%2Fb", "/base/"), seen(replica));
+    }
+
+    @Test
+    void aDoubleSlashTargetIsNotRoutedToTheServiceNamedAfterIt() throws Exception {
+        assertStatus(404, send("GET //echo/x HTTP/1.1"));
+        assertStatus(404, send("GET ///x HTTP/1.1"));
+        assertStatus(404, send("GET //svc/x HTTP/1.1"));
+        assertEquals(List.of(), seen(other));
+        assertEquals(List.of(), seen(replica));
+        assertTrue(send("GET http://elsewhere/svc/y HTTP/1.1").startsWith("HTTP/1.1 200 "), "absolute form routes by its path");
+        assertEquals(List.of("/base/y"), seen(replica));
+    }
+
+    @Test
+    void rawUtf8InAPathIsRefusedNotReencoded() throws Exception {
+        // "é" as UTF-8 bytes on the wire (RawHttp writes chars as ISO-8859-1 bytes)
+        assertStatus(400, send("GET /svc/caf\u00c3\u00a9 HTTP/1.1"));
+        assertStatus(400, send("GET /svc/x?q=\u00c3\u00a9 HTTP/1.1"));
+        assertEquals(List.of(), seen(replica));
+        assertTrue(send("GET /svc/caf%C3%A9 HTTP/1.1").startsWith("HTTP/1.1 200 "));
+        assertEquals(List.of("/base/caf%C3%A9"), seen(replica), "percent-encoded UTF-8 goes through as sent");
+    }
+
+    @Test
+    void connectIsNotImplementedAndAnInvalidMethodIsABadRequest() throws Exception {
+        assertStatus(501, send("CONNECT /svc/x HTTP/1.1"));
+        assertStatus(400, send("GE(T /svc/x HTTP/1.1"));
+        assertStatus(400, send("GE\"T /health HTTP/1.1"));
+        assertEquals(List.of(), seen(replica));
+        assertEquals(List.of(), severe.stream().map(LogRecord::getMessage).toList(), "no SEVERE 'bug' log");
+        assertTrue(send("GET /health HTTP/1.1").startsWith("HTTP/1.1 200 "), "the gateway still answers");
+        assertTrue(send("PURGE /svc/x HTTP/1.1").startsWith("HTTP/1.1 200 "), "any other token is forwarded");
+        assertEquals("PURGE", replica.seen.get(0).method());
+    }
+}
