@@ -118,8 +118,8 @@ final class Proxy {
     private static HttpRequest request(String method, Address replica, String rawRest, String query,
                                        List<Map.Entry<String, String>> headers, RequestBody body, long timeoutNanos) {
         HttpRequest.Builder builder = HttpRequest.newBuilder(replica.resolve(rawRest, query))
-                .method(method, body.publisher())
                 .timeout(Duration.ofNanos(timeoutNanos));
+        if (!body.absent()) builder.method(method, body.publisher());
         for (var header : headers) {
             try {
                 builder.header(header.getKey(), header.getValue());
@@ -127,7 +127,7 @@ final class Proxy {
                 throw new HttpError(400, "header '" + header.getKey() + "' cannot be forwarded: " + e.getMessage());
             }
         }
-        return builder.build();
+        return body.absent() ? BodilessRequest.of(builder, method) : builder.build();
     }
 
     private static Map<String, String> attempt(Address replica, Outcome outcome, HttpResponse<?> response) {

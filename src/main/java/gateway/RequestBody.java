@@ -63,6 +63,11 @@ final class RequestBody {
         return new HttpError(400, "request body ended after " + got + " of " + declared + " bytes");
     }
 
+    /** Whether the client sent no body at all (not even {@code Content-Length: 0}): then none goes upstream. */
+    boolean absent() {
+        return this == EMPTY;
+    }
+
     /** Whether another attempt can send this body (again). */
     boolean replayable() {
         return rest == null || !streamed;
