@@ -1,16 +1,20 @@
 package gateway;
 
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Every setting of one gateway, parsed once from the command line and the environment
  * (a flag wins over its environment variable). Immutable; the constructor rejects bad values.
  */
 record Config(
-        String bind,
+        InetAddress bind,
         int port,
         String store,
         int failureThreshold,
@@ -54,7 +58,7 @@ record Config(
                             + DEFAULT_EXECUTOR + ")"));
 
     Config {
-        if (bind.isBlank()) throw new IllegalArgumentException("--bind: must not be empty");
+        Objects.requireNonNull(bind, "bind");
         if (port < 0 || port > 65_535) throw new IllegalArgumentException("--port: " + port + " is not in 0-65535");
         if (!store.equals("memory")) {
             try {
@@ -103,7 +107,7 @@ record Config(
             }
         }
         return new Config(
-                values.getOrDefault("--bind", DEFAULT_BIND),
+                address(values.getOrDefault("--bind", DEFAULT_BIND)),
                 integer(values, "--port", DEFAULT_PORT),
                 values.getOrDefault("--store", DEFAULT_STORE),
                 integer(values, "--failure-threshold", DEFAULT_FAILURE_THRESHOLD),
@@ -118,6 +122,23 @@ record Config(
     /** The Redis to use, or null for the memory store. */
     RedisUrl redis() {
         return store.equals("memory") ? null : RedisUrl.parse(store);
+    }
+
+    /**
+     * A literal IP or a name the resolver knows, resolved here once. The text is kept as the host
+     * name (so the listening line shows "0.0.0.0" or "::" as configured, without a reverse lookup).
+     */
+    private static InetAddress address(String bind) {
+        String text = bind.trim();
+        if (text.isEmpty()) throw new IllegalArgumentException("--bind: must not be empty");
+        try {
+            InetAddress resolved = InetAddress.getByName(text);
+            return resolved instanceof Inet6Address v6 && v6.getScopeId() != 0
+                    ? Inet6Address.getByAddress(text, v6.getAddress(), v6.getScopeId())
+                    : InetAddress.getByAddress(text, resolved.getAddress());
+        } catch (UnknownHostException | SecurityException e) {
+            throw new IllegalArgumentException("--bind: '" + bind + "' is not an IP address or a known host name");
+        }
     }
 
     private static int integer(Map<String, String> values, String flag, int fallback) {

@@ -2,7 +2,6 @@ package gateway;
 
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -44,9 +43,10 @@ final class Gateway implements AutoCloseable {
 
     private Gateway(Config config, Store store) throws IOException {
         this.store = store;
-        this.host = config.bind().contains(":") ? "[" + config.bind() + "]" : config.bind();
+        String bind = config.bind().getHostName(); // as configured: Config keeps the text, no lookup
+        this.host = bind.contains(":") ? "[" + bind + "]" : bind;
         try {
-            this.server = HttpServer.create(new InetSocketAddress(InetAddress.getByName(config.bind()), config.port()), 0);
+            this.server = HttpServer.create(new InetSocketAddress(config.bind(), config.port()), 0);
         } catch (IOException e) {
             throw new IOException("cannot listen on " + host + ":" + config.port() + ": " + e.getMessage(), e);
         }

@@ -39,6 +39,7 @@ class CliTest {
             --nope                     | error: unknown option '--nope' (see --help)
             --store                    | error: --store: missing value
             --executor green           | error: --executor: 'green' is not virtual or platform
+            --bind 999.1.1.1           | error: --bind: '999.1.1.1' is not an IP address or a known host name
             """)
     void badFlagsExitTwoWithOneLineOnStderr(String args, String line) throws Exception {
         try (Launched gw = Launched.start(null, Map.of(), args.split(" "))) {

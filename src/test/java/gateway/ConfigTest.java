@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -14,9 +15,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 class ConfigTest {
 
     @Test
-    void defaultsWhenNothingIsGiven() {
+    void defaultsWhenNothingIsGiven() throws Exception {
         Config c = Config.parse(List.of(), Map.of());
-        assertEquals(new Config("0.0.0.0", 7171, "memory", 3, Duration.ofMillis(1000), Duration.ofMillis(30000), "virtual",
+        assertEquals(new Config(InetAddress.getByName("0.0.0.0"), 7171, "memory", 3, Duration.ofMillis(1000), Duration.ofMillis(30000), "virtual",
                 "", "", Duration.ofMillis(5000)), c);
     }
 
@@ -27,7 +28,7 @@ class ConfigTest {
         assertEquals(8080, c.port());
         assertEquals(5, c.failureThreshold());
         assertEquals("platform", c.executor());
-        assertEquals("127.0.0.1", c.bind());
+        assertEquals("127.0.0.1", c.bind().getHostAddress());
         assertEquals(Duration.ofMillis(250), c.requestTimeout());
         assertEquals(Duration.ofMillis(50), c.connectTimeout());
     }
@@ -53,10 +54,25 @@ class ConfigTest {
             --resync-ms          | 0       | --resync-ms: must be at least 1
             --executor           | fibers  | --executor: 'fibers' is not virtual or platform
             --bind               | ' '     | --bind: must not be empty
+            --bind               | 999.1.1.1 | --bind: '999.1.1.1' is not an IP address or a known host name
+            --bind               | no-such-host.invalid | --bind: 'no-such-host.invalid' is not an IP address or a known host name
             """)
     void badValuesAreRejectedWithALineNamingTheFlag(String flag, String value, String message) {
         var e = assertThrows(IllegalArgumentException.class, () -> Config.parse(List.of(flag, value), Map.of()));
         assertEquals(message, e.getMessage());
+    }
+
+    @Test
+    void theBindAddressIsResolvedOnceHereAndKeepsItsSpelling() {
+        InetAddress v4 = Config.parse(List.of("--bind", "127.0.0.1"), Map.of()).bind();
+        assertEquals("127.0.0.1", v4.getHostAddress());
+        assertEquals("127.0.0.1", v4.getHostName(), "no reverse lookup");
+        InetAddress any = Config.parse(List.of("--bind", "::"), Map.of()).bind();
+        assertTrue(any.isAnyLocalAddress());
+        assertEquals("::", any.getHostName());
+        InetAddress named = Config.parse(List.of("--bind", "localhost"), Map.of()).bind();
+        assertTrue(named.isLoopbackAddress());
+        assertEquals("localhost", named.getHostName());
     }
 
     @Test
