@@ -38,6 +38,7 @@ final class ReportQueue implements Executor, AutoCloseable {
     ReportQueue(int capacity) {
         this.capacity = capacity;
         this.queue = new ArrayBlockingQueue<>(capacity);
+        // The same back-off as the watcher's loops; drain() ends only on an Error.
         this.drainer = Supervisor.start("breaker-reports", this::drain, RegistryWatcher.MIN_BACKOFF, RegistryWatcher.MAX_BACKOFF);
     }
 
@@ -80,6 +81,7 @@ final class ReportQueue implements Executor, AutoCloseable {
 
     /** Stops taking reports, applies those already queued for up to {@code grace}, then stops. */
     void close(Duration grace) {
+        if (closed) return;
         closed = true;
         long deadline = System.nanoTime() + grace.toNanos();
         try {
