@@ -1,40 +1,56 @@
 package gateway;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Logger;
 
 /**
  * The circuit breaker. The request path only reports each attempt's {@link Outcome}; failures
- * are counted in the store, whose atomic step decides eviction, so a replica is evicted exactly
- * once however many requests (or gateways) fail on it at the same time. While the store is
- * unreachable, failures are counted here instead, and a replica that reaches the threshold is
- * dropped from this gateway's snapshot only. Thread-safe.
+ * are counted per address in the store, whose atomic step decides eviction, so an address is
+ * evicted exactly once however many requests (or gateways) fail on it at the same time. A success
+ * resets the count when this gateway counted failures of that address or its snapshot says that
+ * some gateway did. While the store is unreachable, failures are counted here instead, and an
+ * address that reaches the threshold is dropped from this gateway's snapshot only. Thread-safe.
  */
 final class Breaker {
 
     private static final Logger LOG = Log.get(Breaker.class);
+    /**
+     * After the store fails a call, reports skip it for this long and count here: each call to a
+     * stalled store waits out its timeout, and the reports queued behind it would wait too.
+     */
+    static final long STORE_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final Store store;
     private final Registry registry;
     private final int threshold;
     private final Executor reports;
     /**
-     * Addresses with a failure counted and no success since. A success resets the store's counter
-     * only for these, so a healthy request costs one map lookup, never a store round trip.
+     * Addresses with a failure counted here and no success since. A success resets the store's
+     * counter only for these and for those the snapshot has pending, so a healthy request costs
+     * two map lookups, never a store round trip.
      */
     private final Set<String> suspects = ConcurrentHashMap.newKeySet();
+    /** The addresses whose reset this gateway has sent since the snapshot it was sent under. */
+    private final AtomicReference<Resets> resets = new AtomicReference<>(new Resets(Snapshot.EMPTY, Set.of()));
     /** Failures counted while the store was unreachable. */
     private final Map<String, Long> local = new ConcurrentHashMap<>();
     private final AtomicLong evictions = new AtomicLong();
+    private volatile long storeRetryAt = System.nanoTime();
+
+    private record Resets(Snapshot snapshot, Set<String> addresses) {}
 
     /**
-     * @param reports runs the store calls: the caller's thread for the in-memory store; other
-     *     threads for a remote one, so a slow store never delays a client's request
+     * @param reports runs the store calls in the order they are submitted: the caller's thread for
+     *     the in-memory store; a {@link ReportQueue} for a remote one, so a slow store never delays
+     *     a client's request
      */
     Breaker(Store store, Registry registry, int threshold, Executor reports) {
         if (threshold < 1) throw new IllegalArgumentException("threshold must be at least 1, not " + threshold);
@@ -47,11 +63,28 @@ final class Breaker {
     void report(String service, Address address, Outcome outcome) {
         String url = address.url();
         if (!outcome.failure) {
-            if (!suspects.isEmpty() && suspects.remove(url)) submit(() -> reset(url));
+            boolean countedHere = !suspects.isEmpty() && suspects.remove(url);
+            if (countedHere | claimReset(url)) submit(() -> reset(url));
             return;
         }
         suspects.add(url);
         submit(() -> failed(service, address, outcome));
+    }
+
+    /**
+     * True for the first success that finds {@code url} pending in the current snapshot: one reset
+     * per address per snapshot, not one per request until the notice of the reset comes back.
+     */
+    private boolean claimReset(String url) {
+        Snapshot now = registry.snapshot();
+        if (!now.hasFailures(url)) return false;
+        Resets sent = resets.get();
+        if (sent.snapshot() != now) {
+            Resets fresh = new Resets(now, ConcurrentHashMap.newKeySet());
+            Resets witness = resets.compareAndExchange(sent, fresh);
+            sent = witness == sent ? fresh : witness;
+        }
+        return sent.snapshot() == now && sent.addresses().add(url);
     }
 
     private void submit(Runnable report) {
@@ -64,9 +97,11 @@ final class Breaker {
 
     private void reset(String url) {
         local.remove(url);
+        if (storeBackingOff()) return;
         try {
             store.resetFailures(url);
         } catch (StoreException e) {
+            storeFailed();
             LOG.fine("failure count of " + url + " not reset: " + e.getMessage());
         }
     }
@@ -74,28 +109,45 @@ final class Breaker {
     private void failed(String service, Address address, Outcome outcome) {
         Store.Failure failure;
         String where = "";
-        try {
-            failure = store.recordFailure(service, address.url(), threshold);
-        } catch (StoreException e) {
-            failure = countLocally(address.url());
-            where = " (counted locally: " + e.getMessage() + ")";
+        if (storeBackingOff()) {
+            failure = countLocally(service, address);
+            where = " (counted locally: the store failed under a second ago)";
+        } else {
+            try {
+                failure = store.recordFailure(service, address.url(), threshold);
+            } catch (StoreException e) {
+                storeFailed();
+                failure = countLocally(service, address);
+                where = " (counted locally: " + e.getMessage() + ")";
+            }
         }
         if (!failure.evicted()) return;
         suspects.remove(address.url());
         evictions.incrementAndGet();
-        LOG.warning("evicted " + address + " from " + service + " after " + failure.count()
-                + " consecutive failures (last: " + outcome + ")" + where);
-        registry.evicted(service, address);
+        LOG.warning("evicted " + address + " from " + String.join(", ", failure.evictedFrom()) + " after "
+                + failure.count() + " consecutive failures (last: " + outcome + ")" + where);
+        registry.evicted(failure.evictedFrom(), address);
     }
 
-    private Store.Failure countLocally(String url) {
-        long count = local.merge(url, 1L, Long::sum);
-        if (count < threshold) return new Store.Failure(count, false);
-        local.remove(url);
-        return new Store.Failure(count, count == threshold);
+    /** As the store counts, per address, in this gateway's snapshot. */
+    private Store.Failure countLocally(String service, Address address) {
+        List<String> listing = registry.snapshot().servicesListing(address);
+        if (!listing.contains(service)) return Store.Failure.DROPPED; // a late report
+        long count = local.merge(address.url(), 1L, Long::sum);
+        if (count < threshold) return new Store.Failure(count, List.of());
+        local.remove(address.url());
+        return new Store.Failure(count, listing);
     }
 
-    /** Replicas this gateway has evicted since it started. */
+    private boolean storeBackingOff() {
+        return System.nanoTime() - storeRetryAt < 0;
+    }
+
+    private void storeFailed() {
+        storeRetryAt = System.nanoTime() + STORE_BACKOFF_NANOS;
+    }
+
+    /** Replicas this gateway has evicted since it started (one per address, whatever the services). */
     long evictions() {
         return evictions.get();
     }

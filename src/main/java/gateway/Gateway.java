@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
 
@@ -36,7 +35,7 @@ final class Gateway implements AutoCloseable {
     private final Registry registry;
     private final Breaker breaker;
     private final RegistryWatcher watcher;
-    private final ExecutorService storeTasks;
+    private final ReportQueue reports;
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CountDownLatch closed = new CountDownLatch(1);
     private final String host;
@@ -64,9 +63,10 @@ final class Gateway implements AutoCloseable {
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .executor(upstreamTasks)
                 .build();
-        // The memory store answers at once; a remote one is called off the request thread.
-        this.storeTasks = store instanceof MemoryStore ? null : Executors.newThreadPerTaskExecutor(Threads.virtual("store"));
-        this.breaker = new Breaker(store, registry, config.failureThreshold(), storeTasks == null ? Runnable::run : storeTasks);
+        // The memory store answers at once; a remote one is called off the request thread, one
+        // report at a time, so that each replica's reports apply in the order its attempts ended.
+        this.reports = store instanceof MemoryStore ? null : new ReportQueue(ReportQueue.CAPACITY);
+        this.breaker = new Breaker(store, registry, config.failureThreshold(), reports == null ? Runnable::run : reports);
         Proxy proxy = new Proxy(registry, breaker, client, config.requestTimeout());
         this.requests = Threads.requests(config.executor());
         server.createContext("/", new Router(new Api(registry, store), proxy));
@@ -123,16 +123,6 @@ final class Gateway implements AutoCloseable {
         return watcher;
     }
 
-    private static void drain(ExecutorService tasks) {
-        tasks.shutdown();
-        try {
-            if (!tasks.awaitTermination(2, TimeUnit.SECONDS)) tasks.shutdownNow();
-        } catch (InterruptedException e) {
-            tasks.shutdownNow();
-            Thread.currentThread().interrupt();
-        }
-    }
-
     /** Blocks until {@link #close} has run. */
     void awaitClose() {
         try {
@@ -159,7 +149,7 @@ final class Gateway implements AutoCloseable {
         requests.shutdownNow();
         client.shutdownNow();
         upstreamTasks.shutdownNow();
-        if (storeTasks != null) drain(storeTasks); // failure reports still on their way to the store
+        if (reports != null) reports.close(Duration.ofSeconds(2)); // failure reports still on their way to the store
         store.close();
         closed.countDown();
         LOG.info("stopped");

@@ -53,8 +53,10 @@ final class MemoryStore implements Store {
         lock.lock();
         try {
             boolean added = services.computeIfAbsent(service, s -> new TreeSet<>()).add(address);
-            if (added) persistOrUndo(() -> forget(service, address));
-            return added;
+            if (!added) return false;
+            persistOrUndo(() -> forget(service, address));
+            counters.remove(Store.failureKey(address)); // only once stored: an undone registration changes nothing
+            return true;
         } finally {
             lock.unlock();
         }
@@ -101,13 +103,18 @@ final class MemoryStore implements Store {
     public Failure recordFailure(String service, String address, int threshold) {
         lock.lock();
         try {
+            SortedSet<String> replicas = services.get(service);
+            if (replicas == null || !replicas.contains(address)) return Failure.DROPPED; // a late report
             String key = Store.failureKey(address);
             long count = counters.merge(key, 1L, Long::sum);
-            if (count < threshold) return new Failure(count, false);
+            if (count < threshold) return new Failure(count, List.of());
             counters.remove(key);
-            boolean evicted = forget(service, address);
-            if (evicted) persistOrUndo(null);
-            return new Failure(count, evicted);
+            List<String> evictedFrom = new ArrayList<>();
+            for (String name : List.copyOf(services.keySet())) {
+                if (forget(name, address)) evictedFrom.add(name);
+            }
+            persistOrUndo(null);
+            return new Failure(count, evictedFrom);
         } finally {
             lock.unlock();
         }

@@ -40,14 +40,21 @@ final class RedisStore implements Store {
     static final Duration POOL_MAX_WAIT = Duration.ofMillis(500);
     /** Set of the service names that have replicas, so {@link #registry()} needs no KEYS or SCAN. */
     static final String INDEX_KEY = "gateway:services";
-    /** Channel, under the prefix, on which every change to the registry publishes the service name. */
+    /**
+     * Channel, under the prefix, on which every change publishes what changed: the name of a
+     * service whose replicas or pending failures changed, or an address whose failures were reset.
+     */
     private static final String CHANGES_CHANNEL = "gateway:changes";
 
-    // KEYS: service set, index. ARGV: address, service, channel.
+    // KEYS: service set, failure counter, index. ARGV: address, service, channel.
+    // A new registration starts from zero failures; a heartbeat (already registered) keeps the count.
     private static final RedisScript ADD = new RedisScript("""
             local added = redis.call('SADD', KEYS[1], ARGV[1])
-            redis.call('SADD', KEYS[2], ARGV[2])
-            if added == 1 then redis.call('PUBLISH', ARGV[3], ARGV[2]) end
+            redis.call('SADD', KEYS[3], ARGV[2])
+            if added == 1 then
+              redis.call('DEL', KEYS[2])
+              redis.call('PUBLISH', ARGV[3], ARGV[2])
+            end
             return added""");
     // KEYS: service set, failure counter, index. ARGV: address, service, channel.
     private static final RedisScript REMOVE = new RedisScript("""
@@ -56,15 +63,33 @@ final class RedisStore implements Store {
             if redis.call('SCARD', KEYS[1]) == 0 then redis.call('SREM', KEYS[3], ARGV[2]) end
             if removed == 1 then redis.call('PUBLISH', ARGV[3], ARGV[2]) end
             return removed""");
-    // KEYS: service set, failure counter, index. ARGV: address, service, channel, threshold.
+    // KEYS: service set, failure counter, index. ARGV: address, service, channel, threshold, key prefix.
+    // A late report (the replica is no longer in that service) is dropped. A first failure is
+    // published, so every gateway learns the count is pending; at the threshold the address leaves
+    // every service in the index (their sets are named from it, not passed as KEYS: a single
+    // Redis, not a cluster), and each service it left is published.
     private static final RedisScript RECORD_FAILURE = new RedisScript("""
+            if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 0 then return {0, {}} end
             local count = redis.call('INCR', KEYS[2])
-            if count < tonumber(ARGV[4]) then return {count, 0} end
+            if count < tonumber(ARGV[4]) then
+              if count == 1 then redis.call('PUBLISH', ARGV[3], ARGV[2]) end
+              return {count, {}}
+            end
             redis.call('DEL', KEYS[2])
-            local removed = redis.call('SREM', KEYS[1], ARGV[1])
-            if redis.call('SCARD', KEYS[1]) == 0 then redis.call('SREM', KEYS[3], ARGV[2]) end
-            if removed == 1 then redis.call('PUBLISH', ARGV[3], ARGV[2]) end
-            return {count, removed}""");
+            local evicted = {}
+            for _, name in ipairs(redis.call('SMEMBERS', KEYS[3])) do
+              local set = ARGV[5] .. name
+              if redis.call('SREM', set, ARGV[1]) == 1 then
+                evicted[#evicted + 1] = name
+                if redis.call('SCARD', set) == 0 then redis.call('SREM', KEYS[3], name) end
+                redis.call('PUBLISH', ARGV[3], name)
+              end
+            end
+            return {count, evicted}""");
+    // KEYS: failure counter. ARGV: channel, address. Published only when there was a count to
+    // forget, so that every gateway stops resetting it.
+    private static final RedisScript RESET = new RedisScript("""
+            if redis.call('DEL', KEYS[1]) == 1 then redis.call('PUBLISH', ARGV[1], ARGV[2]) end""");
 
     private final RedisUrl url;
     private final String prefix;
@@ -103,7 +128,8 @@ final class RedisStore implements Store {
 
     @Override
     public boolean add(String service, String address) {
-        return 1L == (Long) run(ADD, List.of(key(service), key(INDEX_KEY)), List.of(address, service, changesChannel()));
+        List<String> keys = List.of(key(service), key(Store.failureKey(address)), key(INDEX_KEY));
+        return 1L == (Long) run(ADD, keys, List.of(address, service, changesChannel()));
     }
 
     @Override
@@ -115,9 +141,10 @@ final class RedisStore implements Store {
     @Override
     public Failure recordFailure(String service, String address, int threshold) {
         List<String> keys = List.of(key(service), key(Store.failureKey(address)), key(INDEX_KEY));
-        List<String> args = List.of(address, service, changesChannel(), Integer.toString(threshold));
+        List<String> args = List.of(address, service, changesChannel(), Integer.toString(threshold), prefix);
         List<?> reply = (List<?>) run(RECORD_FAILURE, keys, args);
-        return new Failure((Long) reply.get(0), 1L == (Long) reply.get(1));
+        List<String> evictedFrom = ((List<?>) reply.get(1)).stream().map(String::valueOf).sorted().toList();
+        return new Failure((Long) reply.get(0), evictedFrom);
     }
 
     @Override
@@ -155,7 +182,7 @@ final class RedisStore implements Store {
 
     @Override
     public void resetFailures(String address) {
-        call(() -> client.del(key(Store.failureKey(address))));
+        run(RESET, List.of(key(Store.failureKey(address))), List.of(changesChannel(), address));
     }
 
     @Override

@@ -1,9 +1,12 @@
 package gateway;
 
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Logger;
 
@@ -43,14 +46,16 @@ final class Registry {
         return removed;
     }
 
-    /** Drops an evicted replica from the snapshot at once, then rereads the store. */
-    void evicted(String service, Address address) {
+    /** Drops an evicted address from the snapshot's {@code services} at once, then rereads the store. */
+    void evicted(List<String> services, Address address) {
         writer.lock();
         try {
             Map<String, List<Address>> map = snapshot.toMap();
-            List<Address> replicas = new ArrayList<>(map.getOrDefault(service, List.of()));
-            replicas.remove(address);
-            map.put(service, replicas);
+            for (String service : services) {
+                List<Address> replicas = new ArrayList<>(map.getOrDefault(service, List.of()));
+                replicas.remove(address);
+                map.put(service, replicas);
+            }
             snapshot = snapshot.with(map);
         } finally {
             writer.unlock();
@@ -63,14 +68,17 @@ final class Registry {
     }
 
     /**
-     * Rereads the whole registry from the store and replaces the snapshot. Writers are serialised
-     * so that an older read can never replace a newer one.
+     * Rereads the whole registry, and the failure counts of the addresses it lists, from the store
+     * and replaces the snapshot. Writers are serialised so that an older read can never replace a
+     * newer one.
      */
     void refresh() {
         writer.lock();
         try {
+            Map<String, List<String>> stored = store.registry();
+            Map<String, Long> failures = pending(stored);
             Map<String, List<Address>> registry = new LinkedHashMap<>();
-            store.registry().forEach((name, urls) -> {
+            stored.forEach((name, urls) -> {
                 List<Address> replicas = new ArrayList<>(urls.size());
                 for (String url : urls) {
                     try {
@@ -81,9 +89,20 @@ final class Registry {
                 }
                 registry.put(name, replicas);
             });
-            snapshot = snapshot.with(registry);
+            snapshot = snapshot.with(registry, failures);
         } finally {
             writer.unlock();
         }
+    }
+
+    /** The listed addresses that have failures counted: one more store read (an MGET for Redis). */
+    private Map<String, Long> pending(Map<String, List<String>> registry) {
+        Set<String> addresses = new HashSet<>();
+        registry.values().forEach(addresses::addAll);
+        Map<String, Long> pending = new HashMap<>();
+        store.failures(addresses).forEach((address, count) -> {
+            if (count > 0) pending.put(address, count);
+        });
+        return pending;
     }
 }

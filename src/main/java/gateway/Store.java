@@ -22,10 +22,28 @@ interface Store extends AutoCloseable {
         return FAILURE_KEY_PREFIX + address;
     }
 
-    /** What one recorded failure did: the count it reached, and whether it evicted the replica. */
-    record Failure(long count, boolean evicted) {}
+    /**
+     * What one recorded failure did: the count it reached (0 when the failure was dropped, the
+     * replica not being registered in that service), and the services it evicted the address
+     * from, sorted (empty unless this call evicted it).
+     */
+    record Failure(long count, List<String> evictedFrom) {
 
-    /** Adds a replica; true when it was not registered before. */
+        static final Failure DROPPED = new Failure(0, List.of());
+
+        public Failure {
+            evictedFrom = List.copyOf(evictedFrom);
+        }
+
+        boolean evicted() {
+            return !evictedFrom.isEmpty();
+        }
+    }
+
+    /**
+     * Adds a replica; true when it was not registered before. A new registration starts the
+     * address from zero failures; a repeated one (a heartbeat) leaves its count alone.
+     */
     boolean add(String service, String address);
 
     /** Removes a replica and its failure counter; true when it was registered. */
@@ -38,9 +56,11 @@ interface Store extends AutoCloseable {
     Map<String, Long> failures(Collection<String> addresses);
 
     /**
-     * Counts one failure of {@code address}; when the count reaches {@code threshold}, removes the
-     * replica from {@code service} and deletes its counter, all in one atomic step. Only the call
-     * that actually removed the replica reports {@code evicted}.
+     * Counts one failure of {@code address}, all in one atomic step: dropped (count 0) when it is
+     * not registered in {@code service}; otherwise counted, and when the count reaches
+     * {@code threshold} the counter is deleted and the address removed from every service that
+     * lists it (the counter is per address: one address is one server). Only the call that
+     * removed it reports the eviction.
      */
     Failure recordFailure(String service, String address, int threshold);
 

@@ -62,6 +62,66 @@ class BreakerTest {
         assertEquals(1, breaker.evictions());
         assertEquals(List.of("http://b:1"), store.registry().get("s"));
         assertFalse(registry.snapshot().get("s").replicas().contains(A));
-        assertTrue(store.failures(List.of(A.url())).get(A.url()) < 5, "counter restarted after the eviction");
+        assertEquals(0L, store.failures(List.of(A.url())).get(A.url()), "late failures after the eviction are dropped");
+    }
+
+    record Step(int gateway, Outcome outcome) {}
+
+    @Test
+    void consecutiveMeansConsecutiveWhicheverGatewaySawIt() {
+        // Two gateways (registry + breaker each) on one store; each refreshes after every step, as a
+        // change notice would make it do.
+        qt().forAll(integers().between(1, 6), lists().of(integers().between(0, 1).zip(arbitrary().enumValues(Outcome.class), Step::new))
+                .ofSizeBetween(0, 30)).checkAssert((threshold, steps) -> {
+                    MemoryStore store = new MemoryStore();
+                    List<Registry> registries = List.of(new Registry(store), new Registry(store));
+                    registries.get(0).register(new Registration("s", A));
+                    registries.get(1).refresh();
+                    List<Breaker> breakers = registries.stream().map(r -> new Breaker(store, r, threshold, Runnable::run)).toList();
+                    int run = 0;
+                    for (Step step : steps) {
+                        if (run >= threshold) break;
+                        breakers.get(step.gateway()).report("s", A, step.outcome());
+                        registries.forEach(Registry::refresh);
+                        run = step.outcome().failure ? run + 1 : 0;
+                    }
+                    assertEquals(run >= threshold ? Map.of() : Map.of("s", List.of(A.url())), store.registry(), threshold + " " + steps);
+                    assertEquals(run >= threshold ? 0 : run, store.failures(List.of(A.url())).get(A.url()), threshold + " " + steps);
+                });
+    }
+
+    @Test
+    void aHealthyRequestCostsNoStoreCallAndAPendingCountOneResetPerSnapshot() {
+        CountingStore store = new CountingStore(new MemoryStore());
+        Registry registry = new Registry(store);
+        registry.register(new Registration("s", A));
+        Breaker breaker = new Breaker(store, registry, 3, Runnable::run);
+        for (int i = 0; i < 1000; i++) breaker.report("s", A, Outcome.SUCCESS);
+        assertEquals(0, store.reports.get(), "nothing pending: no store call");
+
+        store.store.recordFailure("s", A.url(), 3); // counted by another gateway
+        registry.refresh(); // its notice
+        for (int i = 0; i < 1000; i++) breaker.report("s", A, Outcome.SUCCESS);
+        assertEquals(1, store.reports.get(), "one reset, not one per request until the next snapshot");
+        assertEquals(0L, store.failures(List.of(A.url())).get(A.url()));
+        registry.refresh();
+        breaker.report("s", A, Outcome.SUCCESS);
+        assertEquals(1, store.reports.get(), "the new snapshot has nothing pending");
+    }
+
+    @Test
+    void whileTheStoreIsDownFailuresAreCountedHereWithoutWaitingOnItEachTime() {
+        CountingStore store = new CountingStore(new MemoryStore());
+        Registry registry = new Registry(store);
+        registry.register(new Registration("x", A));
+        registry.register(new Registration("y", A));
+        Breaker breaker = new Breaker(store, registry, 3, Runnable::run);
+        store.down.set(true);
+        for (int i = 0; i < 3; i++) breaker.report("x", A, Outcome.CONNECT_FAILED);
+        assertEquals(1, store.reports.get(), "after one failed call the store is left alone for a while");
+        assertEquals(1, breaker.evictions());
+        assertEquals(null, registry.snapshot().get("x"), "dropped from this gateway's snapshot");
+        assertEquals(null, registry.snapshot().get("y"), "from every service that listed it");
+        assertEquals(Map.of("x", List.of(A.url()), "y", List.of(A.url())), store.store.registry(), "the store still has it");
     }
 }

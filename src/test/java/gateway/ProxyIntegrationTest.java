@@ -175,6 +175,47 @@ class ProxyIntegrationTest {
     }
 
     @Test
+    void aReplicaReRegisteredAfterAnEvictionStartsFromZeroFailures() throws Exception {
+        startGateway("--failure-threshold", "3");
+        int inFlight = 11;
+        CountDownLatch allArrived = new CountDownLatch(inFlight);
+        Backend sick = closeLater(Backend.start(exchange -> {
+            allArrived.countDown(); // hold every request until all are in flight, then fail them together
+            try {
+                allArrived.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            Backend.reply(exchange, 503, "");
+        }));
+        client.register("svc", sick.address());
+        List<Thread> requests = new ArrayList<>();
+        for (int i = 0; i < inFlight; i++) requests.add(Thread.ofVirtual().start(() -> call(() -> client.get("/svc/"))));
+        for (Thread t : requests) t.join();
+        assertEquals(503, client.get("/svc/").statusCode(), "evicted by the first three failures");
+
+        assertEquals(201, client.register("svc", sick.address()).statusCode());
+
+        assertEquals("{\"services\":[{\"name\":\"svc\",\"replicas\":[{\"address\":\"" + sick.address() + "\",\"failures\":0}]}]}",
+                client.get("/services").body(), "the eight late failures left nothing behind");
+    }
+
+    @Test
+    void aReplicaListedInTwoServicesIsEvictedFromBoth() throws Exception {
+        startGateway("--failure-threshold", "3");
+        String dead = Backend.refusing();
+        client.register("x", dead);
+        client.register("y", dead);
+        assertEquals(502, client.get("/x/").statusCode());
+        assertEquals(502, client.get("/x/").statusCode());
+        assertEquals(502, client.get("/y/").statusCode(), "the third consecutive failure of that server");
+
+        assertEquals(503, client.get("/y/").statusCode());
+        assertEquals(503, client.get("/x/").statusCode(), "one server: gone from every service that listed it");
+        assertEquals("{\"services\":[]}", client.get("/services").body());
+    }
+
+    @Test
     void idempotentRequestsMoveOnAfterA503ButPostDoesNot() throws Exception {
         startGateway("--failure-threshold", "100");
         Backend unavailable = closeLater(Backend.status(503));
@@ -392,5 +433,13 @@ class ProxyIntegrationTest {
         client.register("svc", replica.address());
         assertThrows(IOException.class, () -> client.get("/svc/"));
         assertEquals(200, client.get("/health").statusCode(), "the gateway itself is unharmed");
+    }
+
+    private static void call(java.util.concurrent.Callable<?> request) {
+        try {
+            request.call();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
     }
 }

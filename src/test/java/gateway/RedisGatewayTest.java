@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -110,6 +111,60 @@ class RedisGatewayTest {
         assertEquals(1, a.breaker().evictions() + b.breaker().evictions());
         try (var jedis = redis.client()) {
             assertEquals(Set.of(good.address()), jedis.smembers("svc"));
+        }
+    }
+
+    @Test
+    void aSuccessThroughAnotherGatewayEndsTheRunOfFailures() throws Exception {
+        redis = RedisServer.startOrSkip();
+        Gateway a = gateway("--resync-ms", NO_RESYNC, "--failure-threshold", "3");
+        Gateway b = gateway("--resync-ms", NO_RESYNC, "--failure-threshold", "3");
+        AtomicBoolean failing = new AtomicBoolean(true);
+        Backend flaky = closeLater(Backend.start(exchange -> Backend.reply(exchange, failing.get() ? 503 : 200, "")));
+        Client viaA = new Client(a.uri());
+        Client viaB = new Client(b.uri());
+        viaA.register("svc", flaky.address());
+        Await.until(PROPAGATION, "b sees the replica", () -> replicas(b, "svc").size() == 1);
+        assertEquals(502, viaA.get("/svc/").statusCode());
+        assertEquals(502, viaA.get("/svc/").statusCode());
+        Await.until(PROPAGATION, "both failures are counted", () -> failuresShown(viaB) == 2);
+
+        failing.set(false);
+        Await.until(PROPAGATION, "a success through b resets the count that a's failures left", () -> {
+            assertEquals("200", call(() -> String.valueOf(viaB.get("/svc/").statusCode())));
+            return failuresShown(viaA) == 0 && failuresShown(viaB) == 0;
+        });
+
+        failing.set(true);
+        assertEquals(502, viaB.get("/svc/").statusCode());
+        Await.until(PROPAGATION, "the new failure is counted", () -> failuresShown(viaA) == 1);
+        assertEquals(Set.of(flaky.address()), replicas(b, "svc"), "one failure after a success evicts nothing");
+        assertEquals(Set.of(flaky.address()), replicas(a, "svc"));
+    }
+
+    @Test
+    void aFailureAndTheSuccessAfterItReachTheStoreInThatOrder() throws Exception {
+        redis = RedisServer.startOrSkip();
+        CountingStore store = new CountingStore(new RedisStore(RedisUrl.parse(redis.url()), ""));
+        Gateway g = closeLater(Gateway.start(Config.parse(List.of("--bind", "127.0.0.1", "--port", "0", "--store", redis.url()), Map.of()), store));
+        Address replica = Address.parse("http://127.0.0.1:1");
+        g.registry().register(new Registration("svc", replica));
+        for (int round = 1; round <= 200; round++) {
+            g.breaker().report("svc", replica, Outcome.BAD_STATUS);
+            g.breaker().report("svc", replica, Outcome.SUCCESS); // back to back: the attempts ended in this order
+            long reports = 2L * round;
+            Await.until(PROPAGATION, "round " + round + "'s two reports applied", () -> store.reports.get() == reports);
+            assertEquals(0L, store.failures(List.of(replica.url())).get(replica.url()), "round " + round + ": the success came last");
+        }
+        assertEquals(Set.of(replica.url()), replicas(g, "svc"));
+    }
+
+    /** The failure count that {@code /services} shows for the only replica of the only service. */
+    static long failuresShown(Client via) {
+        try {
+            return ApiIntegrationTest.json(via.get("/services")).get("services").get(0).get("replicas").get(0).get("failures").asLong();
+        } catch (Exception e) {
+            throw new AssertionError(e);
         }
     }
 

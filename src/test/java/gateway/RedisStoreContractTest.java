@@ -157,14 +157,22 @@ class RedisStoreContractTest extends StoreContract {
 
             writer.add(USERS, A); // no change: no notice
             writer.remove(USERS, C); // no change: no notice
-            writer.recordFailure(ORDERS, B, 5); // counted only: no notice
+            writer.recordFailure(ORDERS, B, 5); // B is not in orders: dropped, no notice
             writer.add(ORDERS, B);
             assertEquals(ORDERS, changes.next());
+            writer.recordFailure(ORDERS, B, 5);
+            assertEquals(ORDERS, changes.next(), "a first failure: B has failures pending");
+            writer.recordFailure(ORDERS, B, 5); // still pending: no notice
+            writer.resetFailures(B);
+            assertEquals(B, changes.next(), "B's failures were reset");
+            writer.resetFailures(B); // nothing to reset: no notice
 
             writer.remove(ORDERS, B);
             assertEquals(ORDERS, changes.next());
+            writer.add(ORDERS, A);
+            assertEquals(ORDERS, changes.next());
             writer.recordFailure(USERS, A, 1);
-            assertEquals(USERS, changes.next());
+            assertEquals(Set.of(USERS, ORDERS), Set.of(changes.next(), changes.next()), "evicted from both");
             assertEquals(PREFIX + "gateway:changes", writer.changesChannel());
             admin.publish(writer.changesChannel(), "hello");
             assertEquals("hello", changes.next());

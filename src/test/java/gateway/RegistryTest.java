@@ -41,10 +41,12 @@ class RegistryTest {
                     case DEREGISTER -> assertEquals(model.getOrDefault(step.service(), new TreeSet<>()).remove(step.address()),
                             registry.deregister(r), step.toString());
                     case EVICT -> {
-                        if (store.recordFailure(step.service(), step.address(), 1).evicted()) {
-                            registry.evicted(step.service(), r.address());
+                        Store.Failure failure = store.recordFailure(step.service(), step.address(), 1);
+                        if (failure.evicted()) registry.evicted(failure.evictedFrom(), r.address());
+                        // one address, one server: a registered one leaves every service
+                        if (model.getOrDefault(step.service(), new TreeSet<>()).contains(step.address())) {
+                            model.values().forEach(replicas -> replicas.remove(step.address()));
                         }
-                        model.getOrDefault(step.service(), new TreeSet<>()).remove(step.address());
                     }
                 }
                 model.values().removeIf(TreeSet::isEmpty);

@@ -103,6 +103,7 @@ abstract class StoreContract {
 
     @Test
     void failuresAreZeroUntilCountedAndKeepTheOrderAsked() {
+        store.add(USERS, B);
         store.recordFailure(USERS, B, 10);
 
         Map<String, Long> failures = store.failures(List.of(C, B, A));
@@ -117,17 +118,15 @@ abstract class StoreContract {
         store.add(USERS, A);
         store.add(USERS, B);
 
-        assertEquals(new Store.Failure(1, false), store.recordFailure(USERS, A, 3));
-        assertEquals(new Store.Failure(2, false), store.recordFailure(USERS, A, 3));
-        assertEquals(new Store.Failure(3, true), store.recordFailure(USERS, A, 3));
+        assertEquals(new Store.Failure(1, List.of()), store.recordFailure(USERS, A, 3));
+        assertEquals(new Store.Failure(2, List.of()), store.recordFailure(USERS, A, 3));
+        assertEquals(new Store.Failure(3, List.of(USERS)), store.recordFailure(USERS, A, 3));
 
         assertEquals(Map.of(USERS, List.of(B)), store.registry());
         assertEquals(Map.of(A, 0L), store.failures(List.of(A)), "eviction deletes the counter");
 
-        // The replica is gone: counting starts again, and reaching the threshold evicts nothing.
-        assertEquals(new Store.Failure(1, false), store.recordFailure(USERS, A, 3));
-        assertEquals(new Store.Failure(2, false), store.recordFailure(USERS, A, 3));
-        assertEquals(new Store.Failure(3, false), store.recordFailure(USERS, A, 3));
+        // The replica is gone: its late failures are dropped, and evict nothing.
+        for (int i = 0; i < 3; i++) assertEquals(Store.Failure.DROPPED, store.recordFailure(USERS, A, 3));
         assertEquals(Map.of(USERS, List.of(B)), store.registry());
     }
 
@@ -163,8 +162,64 @@ abstract class StoreContract {
         store.resetFailures(C); // never counted: nothing to do, no error
 
         assertEquals(Map.of(A, 0L, C, 0L), store.failures(List.of(A, C)));
-        assertEquals(new Store.Failure(1, false), store.recordFailure(USERS, A, 3));
+        assertEquals(new Store.Failure(1, List.of()), store.recordFailure(USERS, A, 3));
         assertEquals(Map.of(USERS, List.of(A)), store.registry());
+    }
+
+    @Test
+    void aNewRegistrationStartsFromZeroFailuresButAHeartbeatKeepsTheCount() {
+        store.add(USERS, A);
+        store.recordFailure(USERS, A, 10);
+        store.recordFailure(USERS, A, 10);
+
+        assertFalse(store.add(USERS, A), "a heartbeat: already registered");
+        assertEquals(Map.of(A, 2L), store.failures(List.of(A)), "a heartbeat does not forgive a sick replica");
+
+        assertTrue(store.add(ORDERS, A), "registered anew, in another service");
+        assertEquals(Map.of(A, 0L), store.failures(List.of(A)), "a new registration starts from zero");
+    }
+
+    @Test
+    void aFailureOfAReplicaThatIsNotRegisteredInThatServiceIsDropped() {
+        store.add(USERS, A);
+
+        assertFalse(store.recordFailure(ORDERS, A, 1).evicted(), "A is not a replica of orders");
+        assertEquals(0, store.recordFailure(USERS, B, 1).count(), "B is not registered at all");
+        assertEquals(0, store.recordFailure(ORDERS, A, 1).count());
+
+        assertEquals(Map.of(A, 0L, B, 0L), store.failures(List.of(A, B)));
+        assertEquals(Map.of(USERS, List.of(A)), store.registry());
+    }
+
+    @Test
+    void lateFailuresAfterAnEvictionLeaveNoStaleCountForTheNextRegistration() {
+        store.add(USERS, A);
+        for (int i = 0; i < 3; i++) store.recordFailure(USERS, A, 3); // evicted at the third
+        store.recordFailure(USERS, A, 3); // reports of requests that were in flight at the eviction
+        store.recordFailure(USERS, A, 3);
+
+        assertEquals(Map.of(A, 0L), store.failures(List.of(A)), "nothing counted for a replica that is gone");
+        assertTrue(store.add(USERS, A));
+        assertEquals(Map.of(A, 0L), store.failures(List.of(A)), "the re-registered replica starts from zero");
+        assertFalse(store.recordFailure(USERS, A, 3).evicted());
+        assertFalse(store.recordFailure(USERS, A, 3).evicted());
+        assertTrue(store.recordFailure(USERS, A, 3).evicted(), "a full run of three again, not one");
+    }
+
+    @Test
+    void reachingTheThresholdEvictsTheAddressFromEveryServiceThatListsIt() {
+        store.add(USERS, A);
+        store.add(USERS, B);
+        store.add(ORDERS, A);
+        store.add("audit", A);
+
+        store.recordFailure(USERS, A, 3);
+        store.recordFailure(USERS, A, 3);
+        Store.Failure third = store.recordFailure(ORDERS, A, 3); // one address, one server, one run of failures
+
+        assertEquals(new Store.Failure(3, List.of("audit", ORDERS, USERS)), third);
+        assertEquals(Map.of(USERS, List.of(B)), store.registry(), "gone from users, and orders and audit are empty");
+        assertEquals(0, store.recordFailure(USERS, A, 3).count(), "a late report from users is dropped");
     }
 
     @Test
@@ -180,12 +235,13 @@ abstract class StoreContract {
 
             long evictions = results.stream().filter(Store.Failure::evicted).count();
             assertEquals(1, evictions, "round " + round + ": " + results);
-            // Each increment is atomic and the counter restarts after reaching the threshold:
-            // 16 calls see 1..5, 1..5, 1..5, 1, in some order.
+            // Each increment is atomic, and once the fifth has evicted A the other eleven are
+            // late reports, dropped: 16 calls see 1..5 and eleven 0s, in some order.
             List<Long> counts = new ArrayList<>(results.stream().map(Store.Failure::count).toList());
             Collections.sort(counts);
-            assertEquals(List.of(1L, 1L, 1L, 1L, 2L, 2L, 2L, 3L, 3L, 3L, 4L, 4L, 4L, 5L, 5L, 5L), counts, "round " + round);
+            assertEquals(List.of(0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 1L, 2L, 3L, 4L, 5L), counts, "round " + round);
             assertEquals(Map.of(USERS, List.of(B)), store.registry(), "round " + round);
+            assertEquals(Map.of(A, 0L), store.failures(List.of(A)), "round " + round + ": no stale count");
         }
     }
 

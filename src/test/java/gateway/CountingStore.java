@@ -1,0 +1,83 @@
+package gateway;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A store around another that counts the breaker's calls (failures recorded, resets) once they
+ * have returned, and can play unreachable. Thread-safe.
+ */
+final class CountingStore implements Store {
+
+    final Store store;
+    /** recordFailure and resetFailures calls that have returned or thrown. */
+    final AtomicLong reports = new AtomicLong();
+    /** While set, every call throws as an unreachable store's do. */
+    final AtomicBoolean down = new AtomicBoolean();
+
+    CountingStore(Store store) {
+        this.store = store;
+    }
+
+    @Override
+    public boolean add(String service, String address) {
+        up();
+        return store.add(service, address);
+    }
+
+    @Override
+    public boolean remove(String service, String address) {
+        up();
+        return store.remove(service, address);
+    }
+
+    @Override
+    public SortedMap<String, List<String>> registry() {
+        up();
+        return store.registry();
+    }
+
+    @Override
+    public Map<String, Long> failures(Collection<String> addresses) {
+        up();
+        return store.failures(addresses);
+    }
+
+    @Override
+    public Failure recordFailure(String service, String address, int threshold) {
+        try {
+            up();
+            return store.recordFailure(service, address, threshold);
+        } finally {
+            reports.incrementAndGet();
+        }
+    }
+
+    @Override
+    public void resetFailures(String address) {
+        try {
+            up();
+            store.resetFailures(address);
+        } finally {
+            reports.incrementAndGet();
+        }
+    }
+
+    @Override
+    public boolean ping() {
+        return !down.get() && store.ping();
+    }
+
+    @Override
+    public void close() {
+        store.close();
+    }
+
+    private void up() {
+        if (down.get()) throw new StoreException("test store is down", null);
+    }
+}
