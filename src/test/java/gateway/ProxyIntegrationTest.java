@@ -152,7 +152,7 @@ class ProxyIntegrationTest {
             assertEquals(200, response.statusCode());
             assertEquals("good", response.body());
         }
-        assertEquals("{\"services\":[{\"name\":\"svc\",\"replicas\":[{\"address\":\"" + good.address() + "\",\"failures\":0}]}]}",
+        assertEquals("{\"services\":[{\"name\":\"svc\",\"replicas\":[{\"address\":\"" + good.address() + "\",\"failures\":0}]}],\"store\":\"UP\"}",
                 client.get("/services").body());
         assertEquals(List.of(Address.parse(good.address())), gateway.registry().snapshot().get("svc").replicas());
         assertEquals(6, good.hits.get());
