@@ -1,5 +1,6 @@
 package gateway;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
@@ -9,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The gateway's own endpoints: {@code /register}, {@code /services}, {@code /health}. A
@@ -44,18 +46,43 @@ final class Api {
         }
     }
 
-    /** Every service with its replicas and their current failure counts, read from the store. */
+    /**
+     * Every service with its replicas and their current failure counts, read from the store; when
+     * the store cannot be read, the replicas this gateway routes to, without counts (they live in
+     * the store). {@code "store"} says which.
+     */
     void services(HttpExchange exchange) throws IOException {
         readOnly(exchange, "/services");
+        Map<String, Object> body = new LinkedHashMap<>();
+        try {
+            body.put("services", fromStore());
+            body.put("store", "UP");
+        } catch (StoreException e) {
+            body.put("services", fromSnapshot());
+            body.put("store", "DOWN");
+        }
+        Json.send(exchange, 200, body);
+    }
+
+    private List<ServiceView> fromStore() {
         Map<String, List<String>> all = store.registry();
         Map<String, Long> failures = store.failures(all.values().stream().flatMap(List::stream).toList());
         List<ServiceView> services = new ArrayList<>();
         all.forEach((name, addresses) -> services.add(new ServiceView(name, addresses.stream()
                 .map(a -> new ReplicaView(a, failures.getOrDefault(a, 0L))).toList())));
-        Json.send(exchange, 200, Map.of("services", services));
+        return services;
     }
 
-    record ReplicaView(String address, long failures) {}
+    private List<ServiceView> fromSnapshot() {
+        List<ServiceView> services = new ArrayList<>();
+        new TreeMap<>(registry.snapshot().services()).forEach((name, rr) -> services.add(new ServiceView(name,
+                rr.replicas().stream().map(Address::url).sorted().map(a -> new ReplicaView(a, null)).toList())));
+        return services;
+    }
+
+    /** {@code failures} is null, and left out, when it is unknown. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record ReplicaView(String address, Long failures) {}
 
     record ServiceView(String name, List<ReplicaView> replicas) {}
 

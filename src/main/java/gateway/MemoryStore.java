@@ -24,6 +24,8 @@ final class MemoryStore implements Store {
 
     private static final Logger LOG = Log.get(MemoryStore.class);
 
+    private static final String GENERATION = "memory";
+
     private final ReentrantLock lock = new ReentrantLock();
     private final SortedMap<String, SortedSet<String>> services = new TreeMap<>();
     private final Map<String, Long> counters = new HashMap<>();
@@ -82,6 +84,28 @@ final class MemoryStore implements Store {
             SortedMap<String, List<String>> copy = new TreeMap<>();
             services.forEach((name, replicas) -> copy.put(name, List.copyOf(replicas)));
             return copy;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The maps live as long as this object: their data has one generation, and is never lost. */
+    @Override
+    public Contents contents() {
+        return new Contents(GENERATION, registry());
+    }
+
+    @Override
+    public Reseeded reseed(Map<String, List<String>> registry) {
+        lock.lock(); // reentrant: each add takes it again
+        try {
+            long added = 0;
+            for (var service : registry.entrySet()) {
+                for (String address : service.getValue()) {
+                    if (add(service.getKey(), address)) added++;
+                }
+            }
+            return new Reseeded(GENERATION, added);
         } finally {
             lock.unlock();
         }

@@ -1,6 +1,7 @@
 package gateway;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -8,24 +9,22 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
-import redis.clients.jedis.AbstractPipeline;
-import redis.clients.jedis.ConnectionPoolConfig;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.JedisPubSub;
 import redis.clients.jedis.RedisClient;
-import redis.clients.jedis.Response;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
  * The shared store: the seed's key layout in one Redis, every key and channel under one prefix.
- * Owns a connection pool and one dedicated connection per running {@link #subscribe}. Each write
+ * Owns a {@link RedisPool} and one dedicated connection per running {@link #subscribe}. Each write
  * is one Lua script, so it is atomic and announces itself on {@link #changesChannel()}. Thread-safe.
  */
 final class RedisStore implements Store {
@@ -34,10 +33,6 @@ final class RedisStore implements Store {
     static final int CONNECT_TIMEOUT_MILLIS = 500;
     /** Every command here is O(1) or O(replicas): no reply in this time means Redis is stalled. */
     static final int SOCKET_TIMEOUT_MILLIS = 1000;
-    /** The store is used on registrations, failures and refreshes, never per successful request. */
-    static final int POOL_SIZE = 16;
-    /** A caller waits this long for a free connection, then fails rather than queueing forever. */
-    static final Duration POOL_MAX_WAIT = Duration.ofMillis(500);
     /** Set of the service names that have replicas, so {@link #registry()} needs no KEYS or SCAN. */
     static final String INDEX_KEY = "gateway:services";
     /**
@@ -45,6 +40,15 @@ final class RedisStore implements Store {
      * service whose replicas or pending failures changed, or an address whose failures were reset.
      */
     private static final String CHANGES_CHANNEL = "gateway:changes";
+    /**
+     * String, under the prefix, holding a random id for the data: written once, with SET NX, and
+     * gone only when Redis lost the data with it (see {@link Store#contents()}).
+     */
+    static final String GENERATION_KEY = "gateway:generation";
+    /** The longest a store call may take, a new connection and a retry included (see {@link RedisPool#call}). */
+    static final Duration CALL_DEADLINE = Duration.ofMillis(SOCKET_TIMEOUT_MILLIS);
+    /** {@link #ping()} answers "down" after this: a Redis that takes longer is of no use to /health. */
+    static final Duration PING_DEADLINE = Duration.ofMillis(500);
 
     // KEYS: service set, failure counter, index. ARGV: address, service, channel.
     // A new registration starts from zero failures; a heartbeat (already registered) keeps the count.
@@ -91,10 +95,32 @@ final class RedisStore implements Store {
     private static final RedisScript RESET = new RedisScript("""
             if redis.call('DEL', KEYS[1]) == 1 then redis.call('PUBLISH', ARGV[1], ARGV[2]) end""");
 
+    // KEYS: generation, index. ARGV: key prefix. It reads the sets the index names, which only a
+    // script can do atomically (a standalone Redis allows keys not passed in KEYS).
+    private static final RedisScript CONTENTS = new RedisScript("""
+            local names = redis.call('SMEMBERS', KEYS[2])
+            local replicas = {}
+            for i, name in ipairs(names) do replicas[i] = redis.call('SMEMBERS', ARGV[1] .. name) end
+            return {redis.call('GET', KEYS[1]), names, replicas}""");
+    // KEYS: generation, index, then one set per service. ARGV: a new generation, channel, then per
+    // service its name, its replica count and its replicas.
+    private static final RedisScript RESEED = new RedisScript("""
+            local added, at = 0, 3
+            for k = 3, #KEYS do
+                local name, count, n = ARGV[at], tonumber(ARGV[at + 1]), 0
+                for i = at + 2, at + 1 + count do n = n + redis.call('SADD', KEYS[k], ARGV[i]) end
+                redis.call('SADD', KEYS[2], name)
+                if n > 0 then redis.call('PUBLISH', ARGV[2], name) end
+                added, at = added + n, at + 2 + count
+            end
+            redis.call('SET', KEYS[1], ARGV[1], 'NX')
+            return {redis.call('GET', KEYS[1]), added}""");
+
     private final RedisUrl url;
     private final String prefix;
     private final HostAndPort hostAndPort;
     private final JedisClientConfig config;
+    private final RedisPool pool;
     private final RedisClient client;
     private final Set<Jedis> subscribers = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
@@ -116,14 +142,8 @@ final class RedisStore implements Store {
                 .serverDefaultProtocol();
         if (url.password() != null) config.user(url.user()).password(url.password());
         this.config = config.build();
-        ConnectionPoolConfig pool = new ConnectionPoolConfig();
-        pool.setMaxTotal(POOL_SIZE);
-        pool.setMaxIdle(POOL_SIZE);
-        pool.setBlockWhenExhausted(true);
-        pool.setMaxWait(POOL_MAX_WAIT);
-        pool.setTestOnBorrow(true); // a connection that died while idle (Redis restarted) is replaced, not failed
-        pool.setJmxEnabled(false); // JMX names are JVM-wide state; several gateways may share a JVM
-        this.client = RedisClient.builder().hostAndPort(hostAndPort).clientConfig(this.config).poolConfig(pool).build();
+        this.pool = new RedisPool(url, hostAndPort, this.config);
+        this.client = pool.client();
     }
 
     @Override
@@ -149,22 +169,35 @@ final class RedisStore implements Store {
 
     @Override
     public SortedMap<String, List<String>> registry() {
-        return call(() -> {
-            Map<String, Response<Set<String>>> replies = new TreeMap<>();
-            Set<String> names = client.smembers(key(INDEX_KEY));
-            if (!names.isEmpty()) {
-                try (AbstractPipeline pipeline = client.pipelined()) {
-                    for (String name : names) replies.put(name, pipeline.smembers(key(name)));
-                    pipeline.sync();
-                }
-            }
-            SortedMap<String, List<String>> registry = new TreeMap<>();
-            replies.forEach((name, reply) -> {
-                List<String> replicas = reply.get().stream().sorted().toList();
-                if (!replicas.isEmpty()) registry.put(name, replicas); // removed between the two reads
-            });
-            return registry;
+        return contents().registry();
+    }
+
+    @Override
+    public Contents contents() {
+        List<?> reply = (List<?>) run(CONTENTS, List.of(key(GENERATION_KEY), key(INDEX_KEY)), List.of(prefix));
+        List<?> names = (List<?>) reply.get(1);
+        List<?> replicas = (List<?>) reply.get(2);
+        SortedMap<String, List<String>> registry = new TreeMap<>();
+        for (int i = 0; i < names.size(); i++) {
+            List<String> addresses = ((List<?>) replicas.get(i)).stream().map(String.class::cast).sorted().toList();
+            if (!addresses.isEmpty()) registry.put((String) names.get(i), addresses);
+        }
+        return new Contents((String) reply.get(0), registry);
+    }
+
+    @Override
+    public Reseeded reseed(Map<String, List<String>> registry) {
+        List<String> keys = new ArrayList<>(List.of(key(GENERATION_KEY), key(INDEX_KEY)));
+        List<String> args = new ArrayList<>(List.of(UUID.randomUUID().toString(), changesChannel()));
+        registry.forEach((name, addresses) -> {
+            if (addresses.isEmpty()) return;
+            keys.add(key(name));
+            args.add(name);
+            args.add(Integer.toString(addresses.size()));
+            args.addAll(addresses);
         });
+        List<?> reply = (List<?>) run(RESEED, keys, args);
+        return new Reseeded((String) reply.get(0), (Long) reply.get(1));
     }
 
     @Override
@@ -185,11 +218,12 @@ final class RedisStore implements Store {
         run(RESET, List.of(key(Store.failureKey(address))), List.of(changesChannel(), address));
     }
 
+    /** Answers within {@link #PING_DEADLINE}, whatever the pool or Redis do meanwhile. */
     @Override
     public boolean ping() {
         try {
-            return "PONG".equals(client.ping());
-        } catch (RuntimeException e) { // "does it answer?" is a question, never an error
+            return "PONG".equals(pool.call(client::ping, PING_DEADLINE));
+        } catch (StoreException e) { // "does it answer?" is a question, never an error
             return false;
         }
     }
@@ -241,7 +275,7 @@ final class RedisStore implements Store {
     public void close() {
         closed = true;
         subscribers.forEach(RedisStore::closeQuietly); // a closed socket wakes the blocked reader
-        closeQuietly(client);
+        closeQuietly(pool);
     }
 
     private String key(String name) {
@@ -253,17 +287,11 @@ final class RedisStore implements Store {
     }
 
     private <T> T call(Supplier<T> command) {
-        try {
-            return command.get();
-        } catch (JedisException e) {
-            throw failure(e);
-        }
+        return pool.call(command, CALL_DEADLINE);
     }
 
-    /** The url in the message is only host:port: never the password. */
     private StoreException failure(JedisException e) {
-        String what = e instanceof JedisConnectionException ? " unreachable: " : " failed: ";
-        return new StoreException("redis at " + url.authority() + what + e.getMessage(), e);
+        return RedisPool.failure(url, e);
     }
 
     private static void closeQuietly(AutoCloseable connections) {

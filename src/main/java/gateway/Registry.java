@@ -7,13 +7,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Logger;
 
 /**
  * The service registry: writes go to the {@link Store}, reads come from an in-process
  * {@link Snapshot} that every write (and, for a shared store, every notice of a change) replaces.
- * When the store cannot be read the last snapshot simply stays. Thread-safe.
+ * When the store cannot be read the last snapshot simply stays; when it has lost its data (a new
+ * generation), the snapshot is put back into it. Thread-safe.
  */
 final class Registry {
 
@@ -22,6 +24,8 @@ final class Registry {
     private final Store store;
     private final ReentrantLock writer = new ReentrantLock();
     private volatile Snapshot snapshot = Snapshot.EMPTY;
+    /** The generation of the store's data that the snapshot was last read from; null before the first read. */
+    private volatile String generation;
 
     Registry(Store store) {
         this.store = store;
@@ -32,6 +36,11 @@ final class Registry {
         return snapshot;
     }
 
+    /** The generation of the store's data this registry last read (for tests and debugging). */
+    String generation() {
+        return generation;
+    }
+
     /** Stores the replica; true when it is new. The snapshot includes it when this returns. */
     boolean register(Registration r) {
         boolean added = store.add(r.service(), r.address().url());
@@ -39,24 +48,27 @@ final class Registry {
         return added;
     }
 
-    /** Removes the replica; true when it was registered. */
+    /**
+     * Removes the replica; true when it was registered. Under the writer lock, and dropped from
+     * the snapshot before the next read, so that no reseed can put back what was just removed.
+     */
     boolean deregister(Registration r) {
-        boolean removed = store.remove(r.service(), r.address().url());
-        refresh();
-        return removed;
+        writer.lock();
+        try {
+            boolean removed = store.remove(r.service(), r.address().url());
+            drop(r.service(), r.address());
+            refresh();
+            return removed;
+        } finally {
+            writer.unlock();
+        }
     }
 
     /** Drops an evicted address from the snapshot's {@code services} at once, then rereads the store. */
     void evicted(List<String> services, Address address) {
         writer.lock();
         try {
-            Map<String, List<Address>> map = snapshot.toMap();
-            for (String service : services) {
-                List<Address> replicas = new ArrayList<>(map.getOrDefault(service, List.of()));
-                replicas.remove(address);
-                map.put(service, replicas);
-            }
-            snapshot = snapshot.with(map);
+            for (String service : services) drop(service, address);
         } finally {
             writer.unlock();
         }
@@ -75,10 +87,11 @@ final class Registry {
     void refresh() {
         writer.lock();
         try {
-            Map<String, List<String>> stored = store.registry();
-            Map<String, Long> failures = pending(stored);
+            Store.Contents read = store.contents();
+            if (read.generation() == null || !read.generation().equals(generation)) read = catchUp(read);
+            Map<String, Long> failures = pending(read.registry());
             Map<String, List<Address>> registry = new LinkedHashMap<>();
-            stored.forEach((name, urls) -> {
+            read.registry().forEach((name, urls) -> {
                 List<Address> replicas = new ArrayList<>(urls.size());
                 for (String url : urls) {
                     try {
@@ -104,5 +117,39 @@ final class Registry {
             if (count > 0) pending.put(address, count);
         });
         return pending;
+    }
+
+    /**
+     * The store's data has no generation, or another than the snapshot's: this is the first read,
+     * or the store lost its data (and other gateways or new registrations may have put some back). Puts
+     * back whatever the snapshot holds, adopts the store's generation, and reads again. Removing
+     * on purpose is {@code DELETE /register}: it keeps the generation, so it is never undone here.
+     */
+    private Store.Contents catchUp(Store.Contents read) {
+        Map<String, List<String>> known = new TreeMap<>();
+        snapshot.services().forEach((name, rr) -> known.put(name, rr.replicas().stream().map(Address::url).toList()));
+        if (known.isEmpty() && read.generation() != null) {
+            generation = read.generation(); // nothing to put back: simply adopt it
+            return read;
+        }
+        Store.Reseeded reseeded = store.reseed(known);
+        if (!known.isEmpty()) {
+            int replicas = known.values().stream().mapToInt(List::size).sum();
+            String why = read.generation() == null ? "generation " + generation + " is gone"
+                    : "generation " + generation + " is now " + read.generation();
+            LOG.warning("the store lost the registry (" + why + "); re-seeded " + replicas + " replicas of " + known.size()
+                    + " services from this gateway's snapshot, " + reseeded.added() + " of them missing");
+        }
+        generation = reseeded.generation();
+        return store.contents();
+    }
+
+    /** Removes one replica from the snapshot; the caller holds the writer lock. */
+    private void drop(String service, Address address) {
+        Map<String, List<Address>> map = snapshot.toMap();
+        List<Address> replicas = new ArrayList<>(map.getOrDefault(service, List.of()));
+        replicas.remove(address);
+        map.put(service, replicas);
+        snapshot = snapshot.with(map);
     }
 }

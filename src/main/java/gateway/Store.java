@@ -52,6 +52,26 @@ interface Store extends AutoCloseable {
     /** Every service that has replicas, by name, each with its replica addresses sorted. */
     SortedMap<String, List<String>> registry();
 
+    /**
+     * The registry as {@link #registry()} has it, and the generation of the data it was read from:
+     * an id that add, remove and eviction never change, and that is new (or null, none yet) only
+     * after the store lost its data.
+     */
+    record Contents(String generation, SortedMap<String, List<String>> registry) {}
+
+    /** The registry and its generation, read in one atomic step. */
+    Contents contents();
+
+    /** What {@link #reseed} did: the generation now in force, and how many replicas it put back. */
+    record Reseeded(String generation, long added) {}
+
+    /**
+     * Adds each replica of {@code registry} that the store lacks and, when the data has no
+     * generation, gives it a new one, in one atomic step. Idempotent, so several gateways may
+     * reseed at once: the store ends with the union of what they put back, under one generation.
+     */
+    Reseeded reseed(Map<String, List<String>> registry);
+
     /** Current failure counts of the given addresses; absent counters are 0. */
     Map<String, Long> failures(Collection<String> addresses);
 

@@ -44,7 +44,7 @@ class ApiIntegrationTest {
         assertEquals(1, json(again).get("replicas").asInt());
         assertEquals(201, client.register("client-service", "localhost:8082").statusCode());
         assertEquals("{\"services\":[{\"name\":\"client-service\",\"replicas\":["
-                + "{\"address\":\"http://localhost:8081\",\"failures\":0},{\"address\":\"http://localhost:8082\",\"failures\":0}]}]}",
+                + "{\"address\":\"http://localhost:8081\",\"failures\":0},{\"address\":\"http://localhost:8082\",\"failures\":0}]}],\"store\":\"UP\"}",
                 client.get("/services").body());
     }
 
@@ -57,7 +57,7 @@ class ApiIntegrationTest {
         var missing = client.deregister("s", "h:1");
         assertEquals(404, missing.statusCode());
         assertEquals("replica http://h:1 of service 's' is not registered", json(missing).get("error").asText());
-        assertEquals("{\"services\":[]}", client.get("/services").body());
+        assertEquals("{\"services\":[],\"store\":\"UP\"}", client.get("/services").body());
     }
 
     @Test
@@ -75,7 +75,7 @@ class ApiIntegrationTest {
             assertEquals(400, response.statusCode(), c.getKey());
             assertTrue(json(response).get("error").asText().contains(c.getValue()), response.body());
         }
-        assertEquals("{\"services\":[]}", client.get("/services").body(), "nothing was stored");
+        assertEquals("{\"services\":[],\"store\":\"UP\"}", client.get("/services").body(), "nothing was stored");
     }
 
     @Test

@@ -68,6 +68,18 @@ final class CountingStore implements Store {
     }
 
     @Override
+    public Contents contents() {
+        up();
+        return store.contents();
+    }
+
+    @Override
+    public Reseeded reseed(Map<String, List<String>> registry) {
+        up();
+        return store.reseed(registry);
+    }
+
+    @Override
     public boolean ping() {
         return !down.get() && store.ping();
     }

@@ -152,7 +152,7 @@ class ProxyIntegrationTest {
             assertEquals(200, response.statusCode());
             assertEquals("good", response.body());
         }
-        assertEquals("{\"services\":[{\"name\":\"svc\",\"replicas\":[{\"address\":\"" + good.address() + "\",\"failures\":0}]}]}",
+        assertEquals("{\"services\":[{\"name\":\"svc\",\"replicas\":[{\"address\":\"" + good.address() + "\",\"failures\":0}]}],\"store\":\"UP\"}",
                 client.get("/services").body());
         assertEquals(List.of(Address.parse(good.address())), gateway.registry().snapshot().get("svc").replicas());
         assertEquals(6, good.hits.get());
@@ -196,7 +196,7 @@ class ProxyIntegrationTest {
 
         assertEquals(201, client.register("svc", sick.address()).statusCode());
 
-        assertEquals("{\"services\":[{\"name\":\"svc\",\"replicas\":[{\"address\":\"" + sick.address() + "\",\"failures\":0}]}]}",
+        assertEquals("{\"services\":[{\"name\":\"svc\",\"replicas\":[{\"address\":\"" + sick.address() + "\",\"failures\":0}]}],\"store\":\"UP\"}",
                 client.get("/services").body(), "the eight late failures left nothing behind");
     }
 
@@ -212,7 +212,7 @@ class ProxyIntegrationTest {
 
         assertEquals(503, client.get("/y/").statusCode());
         assertEquals(503, client.get("/x/").statusCode(), "one server: gone from every service that listed it");
-        assertEquals("{\"services\":[]}", client.get("/services").body());
+        assertEquals("{\"services\":[],\"store\":\"UP\"}", client.get("/services").body());
     }
 
     @Test

@@ -11,14 +11,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Level;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Gateways sharing one real redis-server: notices, eviction, restarts and Redis outages. */
+/** Gateways sharing one real redis-server: notices, eviction, restarts, outages, a stall, and a Redis that forgets. */
 class RedisGatewayTest {
 
     static final Duration PROPAGATION = Duration.ofSeconds(5);
@@ -236,6 +239,226 @@ class RedisGatewayTest {
         Await.until(PROPAGATION, "the resync picks the registry up", () -> !replicas(g, "svc").isEmpty());
         assertNotNull(g.registry().snapshot().get("svc"));
         assertEquals("one", new Client(g.uri()).get("/svc/").body());
+    }
+
+    /** The registry as Redis holds it, read with a plain client: service name to replica addresses. */
+    Map<String, Set<String>> inRedis() {
+        try (var jedis = redis.client()) {
+            Map<String, Set<String>> registry = new TreeMap<>();
+            for (String name : jedis.smembers("gateway:services")) registry.put(name, new TreeSet<>(jedis.smembers(name)));
+            return registry;
+        }
+    }
+
+    static Map<String, Set<String>> routed(Gateway g) {
+        Map<String, Set<String>> registry = new TreeMap<>();
+        g.registry().snapshot().services().keySet().forEach(name -> registry.put(name, replicas(g, name)));
+        return registry;
+    }
+
+    String generationInRedis() {
+        try (var jedis = redis.client()) {
+            return jedis.get("gateway:generation");
+        }
+    }
+
+    @Test
+    void gatewaysKeepTheRegistryWhenRedisRestartsEmpty() throws Exception {
+        redis = RedisServer.startOrSkip(); // no persistence: a restart comes back with nothing
+        try (LogCapture log = LogCapture.of(Registry.class)) {
+            Gateway a = gateway("--resync-ms", NO_RESYNC);
+            Gateway b = gateway("--resync-ms", NO_RESYNC);
+            Backend one = closeLater(Backend.named("one"));
+            Backend two = closeLater(Backend.named("two"));
+            Client viaA = new Client(a.uri());
+            viaA.register("svc", one.address());
+            viaA.register("svc", two.address());
+            viaA.register("other", one.address());
+            Map<String, Set<String>> registered = Map.of("svc", Set.of(one.address(), two.address()), "other", Set.of(one.address()));
+            Await.until(PROPAGATION, "b sees every registration", () -> routed(b).equals(registered));
+
+            redis.stop();
+            redis.start();
+
+            // Each subscriber reconnects, rereads, finds the generation gone and puts back what it knew.
+            Await.until(PROPAGATION, "Redis holds the registry again", () -> inRedis().equals(registered));
+            Await.until(PROPAGATION, "a and b route all of it", () -> routed(a).equals(registered) && routed(b).equals(registered));
+            assertEquals(200, new Client(b.uri()).get("/svc/").statusCode());
+            assertEquals("one", new Client(b.uri()).get("/other/").body());
+            String generation = generationInRedis();
+            assertNotNull(generation, "a new generation marks the re-seeded data");
+            Await.until(PROPAGATION, "both gateways adopt it",
+                    () -> generation.equals(a.registry().generation()) && generation.equals(b.registry().generation()));
+            List<String> warnings = log.messages(Level.WARNING, "lost the registry");
+            assertTrue(warnings.size() >= 1 && warnings.size() <= 2, "one line per gateway that re-seeded: " + warnings);
+            assertTrue(warnings.getFirst().contains("re-seeded 3 replicas of 2 services"), warnings.getFirst());
+
+            // Settled: later rereads find their own generation and re-seed nothing.
+            Backend late = closeLater(Backend.named("late"));
+            viaA.register("late", late.address());
+            Await.until(PROPAGATION, "b hears of a later registration", () -> !replicas(b, "late").isEmpty());
+            assertEquals(warnings, log.messages(Level.WARNING, "lost the registry"));
+            assertEquals(generation, generationInRedis());
+        }
+    }
+
+    @Test
+    void aFlushAllIsUndoneFromTheGatewaysSnapshot() throws Exception {
+        redis = RedisServer.startOrSkip();
+        try (LogCapture log = LogCapture.of(Registry.class)) {
+            Gateway g = gateway("--resync-ms", "100");
+            Backend one = closeLater(Backend.named("one"));
+            new Client(g.uri()).register("svc", one.address());
+            String before = generationInRedis();
+
+            try (var jedis = redis.client()) {
+                jedis.flushAll(); // no notice: only the periodic resync can see it
+            }
+
+            Await.until(PROPAGATION, "Redis holds the registry again", () -> inRedis().equals(Map.of("svc", Set.of(one.address()))));
+            assertEquals("one", new Client(g.uri()).get("/svc/").body());
+            assertNotNull(before, "the gateway's first read wrote a generation");
+            assertNotNull(generationInRedis());
+            assertFalse(before.equals(generationInRedis()), "the re-seeded data has a generation of its own");
+            assertEquals(1, log.messages(Level.WARNING, "lost the registry").size());
+        }
+    }
+
+    @Test
+    void twoGatewaysReseedingAtOnceLeaveOneCopyOfEachReplicaAndOneGeneration() throws Exception {
+        redis = RedisServer.startOrSkip();
+        try (LogCapture log = LogCapture.of(Registry.class)) {
+            Gateway a = gateway("--resync-ms", "50");
+            Gateway b = gateway("--resync-ms", "50");
+            Backend one = closeLater(Backend.named("one"));
+            Backend two = closeLater(Backend.named("two"));
+            new Client(a.uri()).register("svc", one.address());
+            new Client(b.uri()).register("svc", two.address());
+            Map<String, Set<String>> registered = Map.of("svc", Set.of(one.address(), two.address()));
+            Await.until(PROPAGATION, "both see both", () -> routed(a).equals(registered) && routed(b).equals(registered));
+
+            for (int round = 0; round < 5; round++) {
+                try (var jedis = redis.client()) {
+                    jedis.flushAll();
+                }
+                Await.until(PROPAGATION, "round " + round + ": Redis holds the registry again", () -> inRedis().equals(registered));
+                Await.until(PROPAGATION, "round " + round + ": both gateways settle on the generation in Redis", () -> {
+                    String generation = generationInRedis();
+                    return generation != null && generation.equals(a.registry().generation()) && generation.equals(b.registry().generation());
+                });
+                try (var jedis = redis.client()) {
+                    assertEquals(2, jedis.scard("svc"), "round " + round);
+                    assertEquals(Set.of("svc"), jedis.smembers("gateway:services"), "round " + round);
+                    assertEquals(Set.of("svc", "gateway:services", "gateway:generation"), jedis.keys("*"), "round " + round);
+                }
+            }
+            int warnings = log.messages(Level.WARNING, "lost the registry").size();
+            assertTrue(warnings >= 5 && warnings <= 10, "at most one line per gateway and loss: " + warnings);
+            assertEquals(registered, routed(a));
+            assertEquals(registered, routed(b));
+        }
+    }
+
+    @Test
+    void aDeregisteredLastReplicaIsNotBroughtBack() throws Exception {
+        redis = RedisServer.startOrSkip();
+        try (LogCapture log = LogCapture.of(Registry.class)) {
+            Gateway a = gateway("--resync-ms", "50");
+            Gateway b = gateway("--resync-ms", "50");
+            Backend one = closeLater(Backend.named("one"));
+            new Client(a.uri()).register("svc", one.address());
+            Await.until(PROPAGATION, "b sees it", () -> !replicas(b, "svc").isEmpty());
+            String generation = generationInRedis();
+
+            assertEquals(200, new Client(b.uri()).deregister("svc", one.address()).statusCode());
+
+            Await.until(PROPAGATION, "a sees it gone", () -> replicas(a, "svc").isEmpty());
+            // A negative can only be watched for a while: here, twenty resyncs of each gateway.
+            long until = System.nanoTime() + Duration.ofSeconds(1).toNanos();
+            while (System.nanoTime() < until) {
+                assertEquals(Map.of(), inRedis(), "the deregistration stands");
+                Thread.sleep(20);
+            }
+            assertEquals(Map.of(), routed(a));
+            assertEquals(Map.of(), routed(b));
+            assertEquals(generation, generationInRedis(), "an empty registry of the same generation is not a loss");
+            assertEquals(List.of(), log.messages(Level.WARNING, "lost the registry"));
+        }
+    }
+
+    @Test
+    void servicesAreServedFromTheSnapshotDuringARedisOutage() throws Exception {
+        redis = RedisServer.startOrSkip();
+        Gateway g = gateway("--resync-ms", NO_RESYNC);
+        Client client = new Client(g.uri());
+        Backend one = closeLater(Backend.named("one"));
+        client.register("svc", one.address());
+
+        redis.stop();
+
+        var during = client.get("/services");
+        assertEquals(200, during.statusCode(), during.body());
+        // Failure counts live in the store: while it is down they are unknown, so they are left out.
+        assertEquals("{\"services\":[{\"name\":\"svc\",\"replicas\":[{\"address\":\"" + one.address()
+                + "\"}]}],\"store\":\"DOWN\"}", during.body());
+    }
+
+    @Test
+    void aFrozenRedisHoldsNeitherHealthNorRegistrationNorRouting() throws Exception {
+        redis = RedisServer.startOrSkip();
+        Gateway g = gateway("--resync-ms", NO_RESYNC);
+        Client client = new Client(g.uri());
+        Backend one = closeLater(Backend.named("one"));
+        client.register("svc", one.address());
+        List<Callable<Integer>> warmUp = new ArrayList<>();
+        for (int i = 0; i < 32; i++) warmUp.add(() -> client.get("/services").statusCode());
+        try (var pool = Executors.newFixedThreadPool(16)) {
+            for (Future<Integer> f : pool.invokeAll(warmUp)) assertEquals(200, f.get(), "the pool holds many idle connections");
+        }
+
+        redis.freeze();
+        try {
+            long start = System.nanoTime();
+            var health = client.get("/health");
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            assertEquals("{\"status\":\"UP\",\"store\":\"DOWN\"}", health.body());
+            assertTrue(took.toMillis() < 1500, "/health took " + took.toMillis() + " ms");
+
+            start = System.nanoTime();
+            var refused = client.register("other", one.address());
+            took = Duration.ofNanos(System.nanoTime() - start);
+            assertEquals(503, refused.statusCode(), refused.body());
+            assertTrue(took.toMillis() < 1500, "POST /register took " + took.toMillis() + " ms");
+
+            for (int i = 0; i < 5; i++) assertEquals("one", client.get("/svc/").body(), "routing never waits for Redis");
+        } finally {
+            redis.thaw();
+        }
+        Await.until(PROPAGATION, "registration works again",
+                () -> call(() -> String.valueOf(client.register("third", one.address()).statusCode())).equals("201"));
+        assertEquals("{\"status\":\"UP\",\"store\":\"UP\"}", client.get("/health").body());
+    }
+
+    @Test
+    void theFirstRegistrationAfterARedisRestartSucceeds() throws Exception {
+        redis = RedisServer.startOrSkip();
+        Gateway g = gateway("--resync-ms", NO_RESYNC);
+        Client client = new Client(g.uri());
+        Backend one = closeLater(Backend.named("one"));
+        List<Callable<Integer>> warmUp = new ArrayList<>();
+        for (int i = 0; i < 32; i++) {
+            String service = "svc" + i;
+            warmUp.add(() -> client.register(service, one.address()).statusCode());
+        }
+        try (var pool = Executors.newFixedThreadPool(16)) {
+            for (Future<Integer> f : pool.invokeAll(warmUp)) assertEquals(201, f.get(), "the pool holds many idle connections");
+        }
+
+        redis.stop();
+        redis.start(); // every pooled connection now talks to a process that is gone
+
+        var first = client.register("late", one.address());
+        assertEquals(201, first.statusCode(), first.body());
     }
 
     private static String call(Callable<String> c) {

@@ -33,6 +33,7 @@ final class RedisServer implements AutoCloseable {
     /** Where an append-only file keeps the data across restarts, or null for no persistence. */
     private final Path dataDir;
     private Process process;
+    private boolean frozen;
 
     private RedisServer(int port, Path log, Path dataDir) {
         this.port = port;
@@ -96,9 +97,26 @@ final class RedisServer implements AutoCloseable {
         throw new IllegalStateException("redis-server on port " + port + " did not answer PING within " + STARTUP_MILLIS + " ms:\n" + logText());
     }
 
+    /**
+     * Stops the process where it stands (SIGSTOP), as a stalled server or a network black hole
+     * looks to clients: connections are accepted by the kernel, nothing is ever answered.
+     */
+    void freeze() {
+        signal("STOP");
+        frozen = true;
+    }
+
+    /** Lets a {@link #freeze() frozen} server run again (SIGCONT). */
+    void thaw() {
+        if (!frozen) return;
+        signal("CONT");
+        frozen = false;
+    }
+
     /** Ends the process (SIGTERM, then SIGKILL if it lingers) and waits for it to exit. */
     void stop() {
         if (process == null) return;
+        thaw(); // a stopped process would only act on SIGTERM once continued
         process.destroy();
         try {
             if (!process.waitFor(10, TimeUnit.SECONDS)) {
@@ -113,6 +131,7 @@ final class RedisServer implements AutoCloseable {
     /** Kills the process outright (SIGKILL), as a crash would, and waits for it to exit. */
     void kill() {
         if (process == null) return;
+        frozen = false; // SIGKILL ends a stopped process too
         try {
             process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
@@ -122,6 +141,21 @@ final class RedisServer implements AutoCloseable {
 
     int port() {
         return port;
+    }
+
+    private void signal(String name) {
+        if (process == null || !process.isAlive()) throw new IllegalStateException("redis-server on " + port + " is not running");
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).redirectErrorStream(true).start();
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed: " + new String(kill.getInputStream().readAllBytes()));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while signalling redis-server", e);
+        }
     }
 
     String url() {

@@ -3,6 +3,7 @@ package gateway;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -76,6 +78,49 @@ class RedisStoreContractTest extends StoreContract {
         assertEquals(Set.of(USERS), admin.smembers(PREFIX + "gateway:services"));
         assertEquals(Set.of(PREFIX + USERS, PREFIX + "circuit-breaker#" + A, PREFIX + "gateway:services"),
                 admin.keys("*"), "nothing outside the prefix");
+    }
+
+    @Test
+    void aRedisThatLostItsDataHasNoGenerationAndAReseedGivesItANewOne() {
+        String first = store.reseed(Map.of()).generation();
+        store.add(USERS, A);
+        assertEquals(first, admin.get(PREFIX + "gateway:generation"));
+        assertEquals(new Store.Contents(first, new java.util.TreeMap<>(Map.of(USERS, List.of(A)))), store.contents());
+
+        admin.flushAll();
+
+        assertEquals(new Store.Contents(null, new java.util.TreeMap<>()), store.contents());
+        Store.Reseeded reseeded = store.reseed(Map.of(USERS, List.of(A, B)));
+        assertNotEquals(first, reseeded.generation());
+        assertEquals(2, reseeded.added());
+        assertEquals(Set.of(PREFIX + USERS, PREFIX + "gateway:services", PREFIX + "gateway:generation"), admin.keys("*"));
+    }
+
+    @Test
+    void aReseedAnnouncesEachServiceItPutBack() throws Exception {
+        try (Subscriber changes = Subscriber.start(redisStore(server.url(), PREFIX), PREFIX + "gateway:changes")) {
+            store.add(USERS, A);
+            assertEquals(USERS, changes.next());
+
+            store.reseed(Map.of(USERS, List.of(A), ORDERS, List.of(B)));
+
+            assertEquals(ORDERS, changes.next());
+            store.add(USERS, C);
+            assertEquals(USERS, changes.next(), "nothing for " + USERS + ", which lacked nothing");
+        }
+    }
+
+    @Test
+    void theFirstCallAfterARedisRestartSucceedsOnAFreshConnection() throws Exception {
+        store.add(USERS, A);
+        List<Boolean> warm = concurrently(16, () -> store.ping()); // several idle connections in the pool
+        assertEquals(Collections.nCopies(16, true), warm);
+
+        server.stop();
+        server.start(); // every pooled connection is now dead
+
+        assertTrue(store.add(USERS, B));
+        assertTrue(store.ping());
     }
 
     @Test

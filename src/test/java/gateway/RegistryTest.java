@@ -55,6 +55,140 @@ class RegistryTest {
         });
     }
 
+    @Test
+    void nothingRegisteredIsLostAndNothingDeregisteredComesBackWhenTheStoreForgets() {
+        qt().forAll(lists().of(steps()).ofSizeBetween(0, 40), lists().of(integers().between(0, 3)).ofSizeBetween(40, 40))
+                .checkAssert((steps, forgets) -> {
+                    ForgetfulStore store = new ForgetfulStore();
+                    Registry registry = new Registry(store);
+                    registry.refresh();
+                    Map<String, TreeSet<String>> model = new TreeMap<>();
+                    for (int i = 0; i < steps.size(); i++) {
+                        Step step = steps.get(i);
+                        Registration r = new Registration(step.service(), Address.parse(step.address()));
+                        switch (step.op()) {
+                            case REGISTER -> registry.register(r);
+                            case DEREGISTER -> registry.deregister(r);
+                            case EVICT -> {
+                                Store.Failure failure = store.recordFailure(step.service(), r.address().url(), 1);
+                                if (failure.evicted()) registry.evicted(failure.evictedFrom(), r.address());
+                            }
+                        }
+                        switch (step.op()) {
+                            case REGISTER -> model.computeIfAbsent(step.service(), s -> new TreeSet<>()).add(step.address());
+                            case DEREGISTER -> model.getOrDefault(step.service(), new TreeSet<>()).remove(step.address());
+                            // one address, one counter: evicted from every service that lists it, if it is in this one
+                            case EVICT -> {
+                                if (model.getOrDefault(step.service(), new TreeSet<>()).contains(step.address())) {
+                                    model.values().forEach(replicas -> replicas.remove(step.address()));
+                                }
+                            }
+                        }
+                        model.values().removeIf(TreeSet::isEmpty);
+                        if (forgets.get(i) == 0) {
+                            store.forget(); // a Redis restarted empty
+                            registry.refresh();
+                        }
+                        assertEquals(model, snapshotAsModel(registry.snapshot()), "after " + step);
+                        assertEquals(model, asModel(store.registry()), "store after " + step);
+                    }
+                });
+    }
+
+    @Test
+    void aDeregistrationIsNotUndoneByALossFoundInTheSameRefresh() {
+        ForgetfulStore store = new ForgetfulStore();
+        Registry registry = new Registry(store);
+        Registration a = new Registration("s", Address.parse("h:1"));
+        registry.register(a);
+        registry.register(new Registration("s", Address.parse("h:2")));
+        // Between the removal and the reread, the store loses its data and another gateway puts
+        // back what it knew, h:1 included: this gateway's reread finds a new generation.
+        store.onRemove = () -> {
+            store.forget();
+            store.reseed(Map.of("s", List.of("http://h:1", "http://h:2")));
+            store.remove("s", "http://h:1"); // the deregistration, as the other gateway relays it
+        };
+
+        registry.deregister(a);
+
+        assertEquals(Map.of("s", new TreeSet<>(List.of("http://h:2"))), snapshotAsModel(registry.snapshot()));
+        assertEquals(Map.of("s", List.of("http://h:2")), store.registry(), "the reseed from this gateway's snapshot left h:1 out");
+    }
+
+    private static Map<String, TreeSet<String>> asModel(Map<String, List<String>> registry) {
+        Map<String, TreeSet<String>> model = new TreeMap<>();
+        registry.forEach((name, urls) -> model.put(name, new TreeSet<>(urls)));
+        return model;
+    }
+
+    /** A memory store that can lose everything at once, as a Redis restarted without persistence does. Not thread-safe. */
+    private static final class ForgetfulStore implements Store {
+        private MemoryStore data = new MemoryStore();
+        private String generation;
+        private int generations;
+        Runnable onRemove = () -> {};
+
+        void forget() {
+            data = new MemoryStore();
+            generation = null;
+        }
+
+        @Override
+        public Contents contents() {
+            return new Contents(generation, data.registry());
+        }
+
+        @Override
+        public Reseeded reseed(Map<String, List<String>> registry) {
+            long added = data.reseed(registry).added();
+            if (generation == null) generation = "g" + ++generations;
+            return new Reseeded(generation, added);
+        }
+
+        @Override
+        public boolean add(String service, String address) {
+            return data.add(service, address);
+        }
+
+        @Override
+        public boolean remove(String service, String address) {
+            boolean removed = data.remove(service, address);
+            Runnable hook = onRemove;
+            onRemove = () -> {};
+            hook.run();
+            return removed;
+        }
+
+        @Override
+        public java.util.SortedMap<String, List<String>> registry() {
+            return data.registry();
+        }
+
+        @Override
+        public Map<String, Long> failures(java.util.Collection<String> addresses) {
+            return data.failures(addresses);
+        }
+
+        @Override
+        public Failure recordFailure(String service, String address, int threshold) {
+            return data.recordFailure(service, address, threshold);
+        }
+
+        @Override
+        public void resetFailures(String address) {
+            data.resetFailures(address);
+        }
+
+        @Override
+        public boolean ping() {
+            return true;
+        }
+
+        @Override
+        public void close() {}
+    }
+
     private static Map<String, TreeSet<String>> snapshotAsModel(Snapshot snapshot) {
         Map<String, TreeSet<String>> seen = new TreeMap<>();
         snapshot.services().forEach((name, rr) -> {

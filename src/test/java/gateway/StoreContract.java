@@ -2,6 +2,7 @@ package gateway;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -271,6 +272,53 @@ abstract class StoreContract {
 
         assertEquals(0, results.get(1), "registrations of B that the registry lost");
         assertTrue(store.registry().isEmpty(), store.registry().toString());
+    }
+
+    @Test
+    void contentsAreTheRegistryWithAGenerationThatWritesNeverChange() {
+        String generation = store.reseed(Map.of()).generation();
+        assertNotNull(generation);
+        store.add(USERS, A);
+        store.add(ORDERS, B);
+        store.remove(ORDERS, B);
+        store.recordFailure(USERS, A, 1);
+        store.add(USERS, C);
+
+        Store.Contents contents = store.contents();
+
+        assertEquals(generation, contents.generation());
+        assertEquals(Map.of(USERS, List.of(C)), contents.registry());
+        assertEquals(store.registry(), contents.registry());
+    }
+
+    @Test
+    void reseedAddsOnlyWhatIsMissingAndKeepsTheGeneration() {
+        store.add(USERS, A);
+        String generation = store.reseed(Map.of()).generation();
+
+        Store.Reseeded reseeded = store.reseed(Map.of(USERS, List.of(A, B), ORDERS, List.of(C)));
+
+        assertEquals(new Store.Reseeded(generation, 2), reseeded);
+        assertEquals(Map.of(USERS, List.of(A, B), ORDERS, List.of(C)), store.registry());
+        assertEquals(new Store.Reseeded(generation, 0), store.reseed(Map.of(USERS, List.of(B))), "idempotent");
+        assertTrue(store.remove(ORDERS, C), "a reseeded replica is registered like any other");
+        assertEquals(Map.of(USERS, List.of(A, B)), store.registry());
+    }
+
+    @Test
+    void concurrentReseedsLeaveOneCopyOfEachReplicaUnderOneGeneration() throws Exception {
+        List<Callable<Store.Reseeded>> reseeds = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            Map<String, List<String>> known = i % 2 == 0 ? Map.of(USERS, List.of(A, B)) : Map.of(USERS, List.of(B, C), ORDERS, List.of(A));
+            reseeds.add(() -> store.reseed(known));
+        }
+
+        List<Store.Reseeded> results = concurrently(reseeds);
+
+        assertEquals(1, results.stream().map(Store.Reseeded::generation).distinct().count(), results.toString());
+        assertEquals(results.getFirst().generation(), store.contents().generation());
+        assertEquals(4, results.stream().mapToLong(Store.Reseeded::added).sum(), "each missing replica added once: " + results);
+        assertEquals(Map.of(USERS, List.of(A, B, C), ORDERS, List.of(A)), store.registry());
     }
 
     /** Runs {@code task} on {@code threads} threads released together; returns every result. */
