@@ -29,6 +29,9 @@ final class Gateway implements AutoCloseable {
 
     private static final Logger LOG = Log.get(Gateway.class);
 
+    /** HttpServer's cap on open connections: read once per JVM, when its first server is made. */
+    static final String MAX_CONNECTIONS_PROPERTY = "jdk.httpserver.maxConnections";
+
     private final HttpServer server;
     private final ExecutorService requests;
     private final ExecutorService upstreamTasks;
@@ -38,11 +41,13 @@ final class Gateway implements AutoCloseable {
     private final Breaker breaker;
     private final RegistryWatcher watcher;
     private final ExecutorService storeTasks;
+    private final BodyWatch bodyWatch;
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CountDownLatch closed = new CountDownLatch(1);
     private final String host;
 
     private Gateway(Config config, Store store) throws IOException {
+        warnUnlessCapped(config.maxConnections());
         this.store = store;
         this.host = config.bind().contains(":") ? "[" + config.bind() + "]" : config.bind();
         try {
@@ -67,10 +72,29 @@ final class Gateway implements AutoCloseable {
         // The memory store answers at once; a remote one is called off the request thread.
         this.storeTasks = store instanceof MemoryStore ? null : Executors.newThreadPerTaskExecutor(Threads.virtual("store"));
         this.breaker = new Breaker(store, registry, config.failureThreshold(), storeTasks == null ? Runnable::run : storeTasks);
-        Proxy proxy = new Proxy(registry, breaker, client, config.requestTimeout());
+        this.bodyWatch = new BodyWatch(config.clientTimeout());
+        Proxy proxy = new Proxy(registry, breaker, client, config.requestTimeout(), new RetryBudget(config.retryBufferBytes()), bodyWatch);
         this.requests = Threads.requests(config.executor());
         server.createContext("/", new Router(new Api(registry, store), proxy));
         server.setExecutor(requests); // without it, HttpServer serves every request on one thread
+    }
+
+    /**
+     * Caps this process's client connections at {@code max}: HttpServer closes any connection it
+     * accepts beyond them, unanswered. Takes effect only before the JVM's first HttpServer is made
+     * (the JDK reads the setting once), and holds for every gateway in the process; {@link Main}
+     * calls it first thing.
+     */
+    static void capConnections(int max) {
+        System.setProperty(MAX_CONNECTIONS_PROPERTY, Integer.toString(max));
+    }
+
+    private static void warnUnlessCapped(int max) {
+        Integer inForce = Integer.getInteger(MAX_CONNECTIONS_PROPERTY);
+        if (inForce != null && inForce == max) return;
+        LOG.warning("--max-connections " + max + " is not in force: this JVM caps connections at "
+                + (inForce == null || inForce <= 0 ? "none" : inForce) + " (" + MAX_CONNECTIONS_PROPERTY
+                + ", read once per process before its first server)");
     }
 
     /** Starts a gateway on the store the config names; it is serving when this returns. */
@@ -156,6 +180,7 @@ final class Gateway implements AutoCloseable {
         if (!closing.compareAndSet(false, true)) return;
         server.stop((int) Math.min(Integer.MAX_VALUE, (grace.toMillis() + 999) / 1000));
         if (watcher != null) watcher.close();
+        bodyWatch.close();
         requests.shutdownNow();
         client.shutdownNow();
         upstreamTasks.shutdownNow();
