@@ -54,17 +54,20 @@ final class ClientStream extends InputStream {
 
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
+        boolean cut;
         lock.lock();
         try {
-            if (answer == Answer.TIMEOUT || interrupted) throw gone(null);
-            reader = Thread.currentThread();
-            readSince = System.nanoTime();
+            cut = answer == Answer.TIMEOUT || interrupted;
+            if (!cut) {
+                reader = Thread.currentThread();
+                readSince = System.nanoTime();
+            }
         } finally {
             lock.unlock();
         }
+        if (cut) throw timedOut();
         int n = -1;
         IOException error = null;
-        boolean cut = false;
         try {
             n = in.read(b, off, len);
         } catch (IOException e) {
@@ -72,7 +75,7 @@ final class ClientStream extends InputStream {
         } finally {
             cut = leave();
         }
-        if (cut) throw gone(null);
+        if (cut) throw timedOut();
         if (error != null) throw gone(error);
         if (n < 0) complete = true;
         return n;
@@ -131,7 +134,10 @@ final class ClientStream extends InputStream {
         }
     }
 
-    /** Waits (briefly) until the watch's 408 is out, then gives what ends the request: the connection is dropped. */
+    /**
+     * What ends a request whose body the watch cut off, once the watch's 408 (if it sends one)
+     * is out: the connection is then dropped, and must not be before.
+     */
     Gone timedOut() {
         CountDownLatch out;
         lock.lock();

@@ -230,6 +230,39 @@ class ClientBodyTest {
     }
 
     @Test
+    void aBodyNotKeptStillMovesOnWhenTheReplicaWasNeverReached() throws Exception {
+        startGateway("--retry-buffer-mb", "0", "--failure-threshold", "100");
+        Backend good = closeLater(Backend.named("good"));
+        client.register("svc", Backend.refusing());
+        client.register("svc", good.address());
+        for (int i = 0; i < 4; i++) assertEquals(200, client.send("POST", "/svc/order", "body-" + i).statusCode());
+        assertEquals(List.of("body-0", "body-1", "body-2", "body-3"),
+                good.seen.stream().map(seen -> new String(seen.body(), StandardCharsets.UTF_8)).toList());
+    }
+
+    @Test
+    void aSmallChunkedBodyIsKeptInPiecesAndSentAgainWhole() throws Exception {
+        startGateway("--failure-threshold", "100");
+        Backend unavailable = closeLater(Backend.status(503));
+        Backend good = closeLater(Backend.named("good"));
+        client.register("svc", unavailable.address());
+        client.register("svc", good.address());
+        byte[] body = new byte[5 * RequestBody.PIECE + 123]; // several pieces
+        for (int i = 0; i < body.length; i++) body[i] = (byte) (i * 7);
+        for (int i = 0; i < 2; i++) {
+            var response = client.http.send(HttpRequest.newBuilder(gateway.uri().resolve("/svc/doc"))
+                    .PUT(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(body))).build(), // chunked
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, response.statusCode());
+        }
+        assertEquals(1, unavailable.hits.get(), "one of the two started on the unavailable replica and was sent again");
+        for (Backend.Seen seen : good.seen) {
+            org.junit.jupiter.api.Assertions.assertArrayEquals(body, seen.body());
+            assertEquals(String.valueOf(body.length), seen.headers().getFirst("Content-Length"));
+        }
+    }
+
+    @Test
     void eachRequestGivesBackWhatItKeptForRetry() throws Exception {
         startGateway("--retry-buffer-mb", "1", "--failure-threshold", "100");
         Backend unavailable = closeLater(Backend.status(503));
