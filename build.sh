@@ -46,8 +46,9 @@ command -v mvn >/dev/null || die "Maven (mvn) not found: install it (Debian: apt
 if [ "$(jdk_major "$JAVA_HOME")" -ge 24 ]; then export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"; fi
 MVN=(mvn -B --no-transfer-progress -Dstyle.color=never)
 
-# The launcher's JVM flags: a small heap and the serial collector (see benchmarks/README.md).
-JVM_FLAGS=(${GATEWAY_JVM_FLAGS:--XX:+UseSerialGC -Xmx256m})
+# The launcher's JVM flags: a small heap and the serial collector (see benchmarks/README.md); a JVM
+# out of memory exits (to be restarted) rather than live on unable to answer.
+JVM_FLAGS=(${GATEWAY_JVM_FLAGS:--XX:+UseSerialGC -Xmx256m -XX:+ExitOnOutOfMemoryError})
 
 jar_is_stale() {
   [ ! -f target/gateway.jar ] && return 0

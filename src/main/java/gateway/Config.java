@@ -23,7 +23,10 @@ record Config(
         String executor,
         String keyPrefix,
         String stateFile,
-        Duration resyncInterval) {
+        Duration resyncInterval,
+        Duration clientTimeout,
+        long retryBufferBytes,
+        int maxConnections) {
 
     static final String DEFAULT_BIND = "0.0.0.0";
     static final int DEFAULT_PORT = 7171;
@@ -34,6 +37,10 @@ record Config(
     static final String DEFAULT_EXECUTOR = "virtual";
     static final String DEFAULT_KEY_PREFIX = "";
     static final int DEFAULT_RESYNC_MS = 5_000;
+    static final int DEFAULT_CLIENT_TIMEOUT_MS = 30_000;
+    static final int DEFAULT_RETRY_BUFFER_MB = 32;
+    static final int DEFAULT_MAX_CONNECTIONS = 1_000;
+    static final long MiB = 1L << 20;
 
     /** One command-line flag, its environment variable and its help line. */
     record Flag(String name, String env, String value, String help) {}
@@ -52,7 +59,15 @@ record Config(
             new Flag("--connect-timeout-ms", "GATEWAY_CONNECT_TIMEOUT_MS", "N",
                     "upstream connect timeout (default " + DEFAULT_CONNECT_TIMEOUT_MS + ")"),
             new Flag("--request-timeout-ms", "GATEWAY_REQUEST_TIMEOUT_MS", "N",
-                    "deadline for a proxied request, retries included (default " + DEFAULT_REQUEST_TIMEOUT_MS + ")"),
+                    "deadline for the attempts of a proxied request, retries included (default " + DEFAULT_REQUEST_TIMEOUT_MS + ")"),
+            new Flag("--client-timeout-ms", "GATEWAY_CLIENT_TIMEOUT_MS", "N",
+                    "longest wait for the next bytes of a client's request body; then 408 (default " + DEFAULT_CLIENT_TIMEOUT_MS + ")"),
+            new Flag("--retry-buffer-mb", "GATEWAY_RETRY_BUFFER_MB", "N",
+                    "memory for request bodies kept for retry, all requests together; 0 keeps none (default "
+                            + DEFAULT_RETRY_BUFFER_MB + ")"),
+            new Flag("--max-connections", "GATEWAY_MAX_CONNECTIONS", "N",
+                    "client connections open at once; more are closed unanswered; per process (default "
+                            + DEFAULT_MAX_CONNECTIONS + ")"),
             new Flag("--executor", "GATEWAY_EXECUTOR", "virtual|platform",
                     "request threads: one virtual thread per request, or a pool of 200 platform threads (default "
                             + DEFAULT_EXECUTOR + ")"));
@@ -76,6 +91,10 @@ record Config(
             throw new IllegalArgumentException("--connect-timeout-ms: must be at least 1");
         if (requestTimeout.isNegative() || requestTimeout.isZero())
             throw new IllegalArgumentException("--request-timeout-ms: must be at least 1");
+        if (clientTimeout.isNegative() || clientTimeout.isZero())
+            throw new IllegalArgumentException("--client-timeout-ms: must be at least 1");
+        if (retryBufferBytes < 0) throw new IllegalArgumentException("--retry-buffer-mb: must be 0 or more");
+        if (maxConnections < 1) throw new IllegalArgumentException("--max-connections: " + maxConnections + " must be at least 1");
         if (!executor.equals("virtual") && !executor.equals("platform"))
             throw new IllegalArgumentException("--executor: '" + executor + "' is not virtual or platform");
     }
@@ -116,7 +135,10 @@ record Config(
                 values.getOrDefault("--executor", DEFAULT_EXECUTOR),
                 values.getOrDefault("--key-prefix", DEFAULT_KEY_PREFIX),
                 values.getOrDefault("--state-file", ""),
-                Duration.ofMillis(integer(values, "--resync-ms", DEFAULT_RESYNC_MS)));
+                Duration.ofMillis(integer(values, "--resync-ms", DEFAULT_RESYNC_MS)),
+                Duration.ofMillis(integer(values, "--client-timeout-ms", DEFAULT_CLIENT_TIMEOUT_MS)),
+                integer(values, "--retry-buffer-mb", DEFAULT_RETRY_BUFFER_MB) * MiB,
+                integer(values, "--max-connections", DEFAULT_MAX_CONNECTIONS));
     }
 
     /** The Redis to use, or null for the memory store. */

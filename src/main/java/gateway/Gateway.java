@@ -27,6 +27,9 @@ final class Gateway implements AutoCloseable {
 
     private static final Logger LOG = Log.get(Gateway.class);
 
+    /** HttpServer's cap on open connections: read once per JVM, when its first server is made. */
+    static final String MAX_CONNECTIONS_PROPERTY = "jdk.httpserver.maxConnections";
+
     private final HttpServer server;
     private final ExecutorService requests;
     private final ExecutorService upstreamTasks;
@@ -36,11 +39,13 @@ final class Gateway implements AutoCloseable {
     private final Breaker breaker;
     private final RegistryWatcher watcher;
     private final ReportQueue reports;
+    private final BodyWatch bodyWatch;
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CountDownLatch closed = new CountDownLatch(1);
     private final String host;
 
     private Gateway(Config config, Store store) throws IOException {
+        warnUnlessCapped(config.maxConnections());
         this.store = store;
         String bind = config.bind().getHostName(); // as configured: Config keeps the text, no lookup
         this.host = bind.contains(":") ? "[" + bind + "]" : bind;
@@ -67,10 +72,29 @@ final class Gateway implements AutoCloseable {
         // report at a time, so that each replica's reports apply in the order its attempts ended.
         this.reports = store instanceof MemoryStore ? null : new ReportQueue(ReportQueue.CAPACITY);
         this.breaker = new Breaker(store, registry, config.failureThreshold(), reports == null ? Runnable::run : reports);
-        Proxy proxy = new Proxy(registry, breaker, client, config.requestTimeout());
+        this.bodyWatch = new BodyWatch(config.clientTimeout());
+        Proxy proxy = new Proxy(registry, breaker, client, config.requestTimeout(), new RetryBudget(config.retryBufferBytes()), bodyWatch);
         this.requests = Threads.requests(config.executor());
         server.createContext("/", new Router(new Api(registry, store), proxy));
         server.setExecutor(requests); // without it, HttpServer serves every request on one thread
+    }
+
+    /**
+     * Caps this process's client connections at {@code max}: HttpServer closes any connection it
+     * accepts beyond them, unanswered. Takes effect only before the JVM's first HttpServer is made
+     * (the JDK reads the setting once), and holds for every gateway in the process; {@link Main}
+     * calls it first thing.
+     */
+    static void capConnections(int max) {
+        System.setProperty(MAX_CONNECTIONS_PROPERTY, Integer.toString(max));
+    }
+
+    private static void warnUnlessCapped(int max) {
+        Integer inForce = Integer.getInteger(MAX_CONNECTIONS_PROPERTY);
+        if (inForce != null && inForce == max) return;
+        LOG.warning("--max-connections " + max + " is not in force: this JVM caps connections at "
+                + (inForce == null || inForce <= 0 ? "none" : inForce) + " (" + MAX_CONNECTIONS_PROPERTY
+                + ", read once per process before its first server)");
     }
 
     /** Starts a gateway on the store the config names; it is serving when this returns. */
@@ -146,6 +170,7 @@ final class Gateway implements AutoCloseable {
         if (!closing.compareAndSet(false, true)) return;
         server.stop((int) Math.min(Integer.MAX_VALUE, (grace.toMillis() + 999) / 1000));
         if (watcher != null) watcher.close();
+        bodyWatch.close();
         requests.shutdownNow();
         client.shutdownNow();
         upstreamTasks.shutdownNow();

@@ -15,24 +15,43 @@ final class Json {
     private Json() {}
 
     static void send(HttpExchange exchange, int status, Object body) throws IOException {
+        OutputStream out = start(exchange, status, body);
+        if (out != null) out.close();
+    }
+
+    /** Sends the headers and the body, flushed; returns the open body stream, or null for HEAD (already closed). */
+    private static OutputStream start(HttpExchange exchange, int status, Object body) throws IOException {
         byte[] bytes = MAPPER.writeValueAsBytes(body);
         exchange.getResponseHeaders().set("Content-Type", "application/json");
         boolean head = exchange.getRequestMethod().equals("HEAD");
         if (head) exchange.getResponseHeaders().set("Content-Length", Integer.toString(bytes.length));
         exchange.sendResponseHeaders(status, head ? -1 : bytes.length);
-        if (!head) {
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(bytes);
-            }
-        }
+        if (head) return null;
+        OutputStream out = exchange.getResponseBody();
+        out.write(bytes);
+        out.flush();
+        return out;
+    }
+
+    /**
+     * As {@link #error(HttpExchange, int, String)}, but the body stream is left open (the answer
+     * is out, flushed) for the caller to close: closing it reads the rest of the request body,
+     * which must not be waited for when the client has stalled (see ClientStream).
+     */
+    static OutputStream errorUnclosed(HttpExchange exchange, int status, String message) throws IOException {
+        return start(exchange, status, errorBody(message, Map.of()));
     }
 
     /** {@code {"error": message}} plus any extra fields, with the given status. */
     static void error(HttpExchange exchange, int status, String message, Map<String, ?> extra) throws IOException {
+        send(exchange, status, errorBody(message, extra));
+    }
+
+    private static Map<String, Object> errorBody(String message, Map<String, ?> extra) {
         Map<String, Object> body = new java.util.LinkedHashMap<>();
         body.put("error", message);
         body.putAll(extra);
-        send(exchange, status, body);
+        return body;
     }
 
     static void error(HttpExchange exchange, int status, String message) throws IOException {

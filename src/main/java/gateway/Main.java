@@ -40,6 +40,7 @@ public final class Main {
             return BAD_USAGE;
         }
         Log.configure();
+        Gateway.capConnections(config.maxConnections()); // before the first HttpServer, which reads it once
         Gateway gateway;
         try {
             gateway = Gateway.start(config);

@@ -20,11 +20,14 @@ import java.util.Set;
  * Forwards one client request to one of a service's replicas and streams the answer back.
  *
  * <pre>
- *  request ─► snapshot.get(service) ─► start = round-robin pick
- *                                        │
+ *  request ─► snapshot.get(service) ─► read the body (kept for retry if the budget allows)
+ *                                        │ deadline starts; start = round-robin pick
  *        ┌──────────── attempt replica (start + i) ◄─────────────┐
  *        ▼                                                       │
- *     Outcome ──► Breaker.report (count / reset / evict)         │
+ *     Outcome ─► the client's fault? ── yes ─► not reported; 408, or dropped if it hung up
+ *        │ no                                                    │
+ *        ▼                                                       │
+ *     Breaker.report (count / reset / evict)                     │
  *        │                                                       │
  *        ├─ SUCCESS ─────────► relay status, headers, body ─► done
  *        └─ failure ─► retryable(method) &amp;&amp; body replayable      │
@@ -60,32 +63,46 @@ final class Proxy {
     private final Breaker breaker;
     private final HttpClient client;
     private final long timeoutNanos;
+    private final RetryBudget budget;
+    private final BodyWatch watch;
 
-    Proxy(Registry registry, Breaker breaker, HttpClient client, Duration requestTimeout) {
+    Proxy(Registry registry, Breaker breaker, HttpClient client, Duration requestTimeout, RetryBudget budget, BodyWatch watch) {
         this.registry = registry;
         this.breaker = breaker;
         this.client = client;
         this.timeoutNanos = requestTimeout.toNanos();
+        this.budget = budget;
+        this.watch = watch;
     }
 
     /** Forwards {@code /SERVICE/rest?query} to {@code REPLICA/rest?query}. */
     void forward(HttpExchange exchange, String service, String rawRest) throws IOException {
         RoundRobin replicas = registry.snapshot().get(service);
         if (replicas == null) throw new HttpError(503, "no replica registered for service '" + service + "'");
-        long deadline = System.nanoTime() + timeoutNanos;
+        RequestBody body = RequestBody.read(exchange, KEEP_FOR_RETRY, budget, watch);
+        try {
+            tryReplicas(exchange, service, rawRest, replicas, body);
+        } finally {
+            body.end(); // throws (dropping what was in flight) only when the client timeout's 408 went out instead
+        }
+    }
+
+    private void tryReplicas(HttpExchange exchange, String service, String rawRest, RoundRobin replicas, RequestBody body)
+            throws IOException {
         String method = exchange.getRequestMethod();
-        RequestBody body = RequestBody.read(exchange, KEEP_FOR_RETRY);
         List<Map.Entry<String, String>> headers = ForwardHeaders.request(
                 exchange.getRequestHeaders(), exchange.getRemoteAddress().getAddress().getHostAddress(), "http");
         String query = exchange.getRequestURI().getRawQuery();
 
+        // The deadline covers the attempts only: a client's wait for its own body is BodyWatch's.
+        long deadline = System.nanoTime() + timeoutNanos;
         int start = replicas.start();
         List<Map<String, String>> failed = null; // made on the first failure: a healthy request allocates no list
         for (int i = 0; i < replicas.size(); i++) {
             long left = deadline - System.nanoTime();
-            if (left <= 0 || !body.replayable()) break;
+            if (i > 0 && (left <= 0 || !body.replayable())) break; // the first attempt is always made
             Address replica = replicas.get(start, i);
-            HttpRequest request = request(method, replica, rawRest, query, headers, body, left);
+            HttpRequest request = request(method, replica, rawRest, query, headers, body, Math.max(left, 1));
             HttpResponse<InputStream> response = null;
             Outcome outcome;
             try {
@@ -97,8 +114,19 @@ final class Proxy {
                 Thread.currentThread().interrupt();
                 throw new HttpError(503, "the gateway is shutting down");
             }
+            // The replica is blamed only for its own failures: not for a client that failed while
+            // its body went upstream, nor for a deadline that passed while the body was still arriving.
+            boolean clientFailed = outcome.failure && body.clientFailed();
+            if (clientFailed || (outcome == Outcome.TIMED_OUT && body.stillArriving())) {
+                if (response != null) response.body().close();
+                if (clientFailed) throw new ClientStream.Gone("the client failed while its body went to " + replica, null);
+                throw new HttpError(408, "the request body was still arriving when the "
+                        + Duration.ofNanos(timeoutNanos).toMillis() + " ms deadline passed");
+            }
             breaker.report(service, replica, outcome);
             if (outcome == Outcome.SUCCESS) {
+                body.answer(); // a replica may answer before the body is read, which may then time out
+
                 relay(exchange, response);
                 return;
             }

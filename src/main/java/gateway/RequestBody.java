@@ -7,30 +7,54 @@ import java.io.InputStream;
 import java.io.SequenceInputStream;
 import java.net.http.HttpRequest.BodyPublisher;
 import java.net.http.HttpRequest.BodyPublishers;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
 
 /**
- * A client's request body on its way upstream. Bodies up to {@code keep} bytes are read whole,
- * so a retry can send them again; larger ones are streamed (the first {@code keep} bytes from
- * memory, the rest straight from the client) and can be sent only once. Not thread-safe: one
- * request's thread owns it.
+ * A client's request body on its way upstream. A body of up to {@code keep} bytes is read whole,
+ * so that a retry can send it again, when the {@link RetryBudget} has room for it; any other body
+ * is streamed from the client (after what was kept of it, if anything) and can be sent only once.
+ * Every read of the client goes through a {@link ClientStream}, which tells a client's failure
+ * from a replica's. Not thread-safe: one request's thread owns it (the upstream client reads the
+ * streamed part on its own threads).
  */
 final class RequestBody {
 
-    private static final RequestBody EMPTY = new RequestBody(new byte[0], null, 0);
+    /** A chunked body is kept in pieces of this size, each reserved before it is read. */
+    static final int PIECE = 16 * 1024;
 
-    private final byte[] kept;
-    private final InputStream rest;
+    private static final RequestBody EMPTY = new RequestBody(List.of(), 0, null, false, 0, null, 0);
+
+    private final List<byte[]> kept;
+    private final long keptLength;
+    private final ClientStream client;
+    /** Whether more is to be read from the client after what was kept. */
+    private final boolean streaming;
     private final long length;
-    /** Set (by the client's thread) once a streamed body starts flowing upstream; never for a kept one. */
+    private final RetryBudget budget;
+    private final long reserved;
+    /** Set (by an upstream thread) once a streamed body starts flowing upstream; never for a kept one. */
     private volatile boolean streamed;
 
-    private RequestBody(byte[] kept, InputStream rest, long length) {
+    private RequestBody(List<byte[]> kept, long keptLength, ClientStream client, boolean streaming, long length,
+                        RetryBudget budget, long reserved) {
         this.kept = kept;
-        this.rest = rest;
+        this.keptLength = keptLength;
+        this.client = client;
+        this.streaming = streaming;
         this.length = length;
+        this.budget = budget;
+        this.reserved = reserved;
     }
 
-    static RequestBody read(HttpExchange exchange, int keep) throws IOException {
+    /**
+     * Reads what is kept of the body; the caller must {@link #end} the result.
+     *
+     * @throws ClientStream.Gone when the client fails while its body is read
+     */
+    static RequestBody read(HttpExchange exchange, int keep, RetryBudget budget, BodyWatch watch) throws IOException {
         String declared = exchange.getRequestHeaders().getFirst("Content-Length");
         long length = -1;
         if (declared != null) {
@@ -42,25 +66,50 @@ final class RequestBody {
         }
         // A message with neither Content-Length nor Transfer-Encoding has no body (RFC 9112 §6.3).
         if (declared == null && !exchange.getRequestHeaders().containsKey("Transfer-Encoding")) return EMPTY;
-        InputStream in = exchange.getRequestBody();
-        if (length >= 0 && length <= keep) {
-            byte[] all = in.readNBytes((int) length);
-            if (all.length < length) throw truncated(all.length, length);
-            return new RequestBody(all, null, length);
+        if (length == 0) return new RequestBody(List.of(), 0, null, false, 0, null, 0);
+        ClientStream in = watch.open(exchange);
+        long reserved = 0;
+        try {
+            if (length > 0) {
+                if (length > keep || !budget.tryReserve(length)) {
+                    return new RequestBody(List.of(), 0, in, true, length, budget, 0); // never kept: streamed from the start
+                }
+                reserved = length;
+                byte[] all = new byte[(int) length];
+                int got = in.readNBytes(all, 0, all.length);
+                if (got < length) throw new HttpError(400, "request body ended after " + got + " of " + length + " bytes");
+                return new RequestBody(List.of(all), length, in, false, length, budget, reserved);
+            }
+            // Chunked: keep pieces while the budget has room; only reading on tells where the body ends.
+            List<byte[]> pieces = new ArrayList<>();
+            long have = 0;
+            while (have < keep) {
+                int size = (int) Math.min(PIECE, keep - have);
+                if (!budget.tryReserve(size)) break;
+                reserved += size;
+                byte[] piece = new byte[size];
+                int got = in.readNBytes(piece, 0, size);
+                if (got < size) { // the end of the body: all of it is kept
+                    if (got > 0) pieces.add(Arrays.copyOf(piece, got));
+                    budget.release(size - got);
+                    reserved -= size - got;
+                    return new RequestBody(pieces, have + got, in, false, -1, budget, reserved);
+                }
+                pieces.add(piece);
+                have += got;
+            }
+            if (have == keep) {
+                int next = in.read();
+                if (next < 0) return new RequestBody(pieces, have, in, false, -1, budget, reserved);
+                pieces.add(new byte[] {(byte) next});
+                have++;
+            }
+            return new RequestBody(pieces, have, in, true, -1, budget, reserved);
+        } catch (IOException | RuntimeException e) {
+            budget.release(reserved);
+            in.end();
+            throw e;
         }
-        byte[] head = in.readNBytes(keep);
-        if (head.length < keep) {
-            if (length >= 0) throw truncated(head.length, length);
-            return new RequestBody(head, null, head.length);
-        }
-        if (length >= 0) return new RequestBody(head, in, length);
-        int next = in.read(); // chunked: only reading on tells whether there is more
-        if (next < 0) return new RequestBody(head, null, head.length);
-        return new RequestBody(head, new SequenceInputStream(new ByteArrayInputStream(new byte[] {(byte) next}), in), -1);
-    }
-
-    private static HttpError truncated(long got, long declared) {
-        return new HttpError(400, "request body ended after " + got + " of " + declared + " bytes");
     }
 
     /** Whether the client sent no body at all (not even {@code Content-Length: 0}): then none goes upstream. */
@@ -70,16 +119,57 @@ final class RequestBody {
 
     /** Whether another attempt can send this body (again). */
     boolean replayable() {
-        return rest == null || !streamed;
+        return !streaming || !streamed;
     }
 
-    /** The body for one attempt; a streamed body marks itself used once the client starts reading it. */
+    /** The body for one attempt; a streamed body marks itself used once the upstream client starts reading it. */
     BodyPublisher publisher() {
-        if (rest == null) return kept.length == 0 ? BodyPublishers.noBody() : BodyPublishers.ofByteArray(kept);
+        if (!streaming) {
+            if (keptLength == 0) return BodyPublishers.noBody();
+            if (kept.size() == 1) return BodyPublishers.ofByteArray(kept.get(0));
+            return BodyPublishers.fromPublisher(BodyPublishers.ofByteArrays(kept), keptLength);
+        }
         BodyPublisher stream = BodyPublishers.ofInputStream(() -> {
             streamed = true;
-            return new SequenceInputStream(new ByteArrayInputStream(kept), rest);
+            if (kept.isEmpty()) return client;
+            List<InputStream> parts = new ArrayList<>();
+            for (byte[] piece : kept) parts.add(new ByteArrayInputStream(piece));
+            parts.add(client);
+            return new SequenceInputStream(Collections.enumeration(parts));
         });
         return length > 0 ? BodyPublishers.fromPublisher(stream, length) : stream;
+    }
+
+    /** Whether the client's side failed while its body was read: it hung up, reset, or stalled past the client timeout. */
+    boolean clientFailed() {
+        return client != null && client.failed();
+    }
+
+    /** Whether more of a streamed body is still to come from the client. */
+    boolean stillArriving() {
+        return streaming && !client.complete();
+    }
+
+    /**
+     * Takes the right to answer the client before anything is sent.
+     *
+     * @throws ClientStream.Gone when the client timeout's 408 went out instead
+     */
+    void answer() throws ClientStream.Gone {
+        if (client != null && !client.answerForRequest()) throw client.timedOut();
+    }
+
+    /**
+     * The request is over: what was kept goes back to the budget and the client's stream is no
+     * longer watched (once no thread reads it).
+     *
+     * @throws ClientStream.Gone when the client timeout's 408 went out instead of the request's answer
+     */
+    void end() throws ClientStream.Gone {
+        if (client == null) return;
+        budget.release(reserved);
+        boolean ours = client.answerForRequest();
+        client.end();
+        if (!ours) throw client.timedOut();
     }
 }

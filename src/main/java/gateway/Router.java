@@ -28,7 +28,7 @@ final class Router implements HttpHandler {
     }
 
     @Override
-    public void handle(HttpExchange exchange) {
+    public void handle(HttpExchange exchange) throws IOException {
         boolean aborted = false;
         try {
             route(exchange);
@@ -44,6 +44,8 @@ final class Router implements HttpHandler {
             reply(exchange, 503, "the registry store is unavailable: " + e.getMessage(), null);
         } catch (IOException e) {
             LOG.fine("client connection failed: " + e.getMessage()); // nothing can be sent to it
+            aborted = true;
+            throw e; // the server then drops the connection and forgets it (closing the exchange would not)
         } catch (RuntimeException e) {
             LOG.log(Level.SEVERE, "bug: unexpected error on " + exchange.getRequestURI(), e);
             reply(exchange, 500, "internal error", null);

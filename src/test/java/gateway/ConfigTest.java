@@ -18,7 +18,7 @@ class ConfigTest {
     void defaultsWhenNothingIsGiven() throws Exception {
         Config c = Config.parse(List.of(), Map.of());
         assertEquals(new Config(InetAddress.getByName("0.0.0.0"), 7171, "memory", 3, Duration.ofMillis(1000), Duration.ofMillis(30000), "virtual",
-                "", "", Duration.ofMillis(5000)), c);
+                "", "", Duration.ofMillis(5000), Duration.ofMillis(30_000), 32L << 20, 1000), c);
     }
 
     @Test
@@ -31,6 +31,15 @@ class ConfigTest {
         assertEquals("127.0.0.1", c.bind().getHostAddress());
         assertEquals(Duration.ofMillis(250), c.requestTimeout());
         assertEquals(Duration.ofMillis(50), c.connectTimeout());
+    }
+
+    @Test
+    void clientTimeoutRetryBufferAndConnectionCap() {
+        Config c = Config.parse(List.of("--client-timeout-ms", "500", "--retry-buffer-mb=0"), Map.of("GATEWAY_MAX_CONNECTIONS", "5"));
+        assertEquals(Duration.ofMillis(500), c.clientTimeout());
+        assertEquals(0, c.retryBufferBytes());
+        assertEquals(5, c.maxConnections());
+        assertEquals(3L << 20, Config.parse(List.of("--retry-buffer-mb", "3"), Map.of()).retryBufferBytes());
     }
 
     @Test
@@ -56,6 +65,10 @@ class ConfigTest {
             --bind               | ' '     | --bind: must not be empty
             --bind               | 999.1.1.1 | --bind: '999.1.1.1' is not an IP address or a known host name
             --bind               | no-such-host.invalid | --bind: 'no-such-host.invalid' is not an IP address or a known host name
+            --client-timeout-ms  | 0       | --client-timeout-ms: must be at least 1
+            --retry-buffer-mb    | -1      | --retry-buffer-mb: must be 0 or more
+            --retry-buffer-mb    | lots    | --retry-buffer-mb: 'lots' is not a whole number
+            --max-connections    | 0       | --max-connections: 0 must be at least 1
             """)
     void badValuesAreRejectedWithALineNamingTheFlag(String flag, String value, String message) {
         var e = assertThrows(IllegalArgumentException.class, () -> Config.parse(List.of(flag, value), Map.of()));

@@ -27,8 +27,14 @@ final class Launched implements AutoCloseable {
 
     /** {@code java -cp <test classpath> gateway.Main args...}, or {@code java -jar jar args...} when jar is given. */
     static Launched start(Path jar, Map<String, String> env, String... args) throws IOException {
+        return start(jar, env, List.of(), args);
+    }
+
+    /** As {@link #start(Path, Map, String...)}, with these flags for the JVM (e.g. {@code -Xmx256m}). */
+    static Launched start(Path jar, Map<String, String> env, List<String> jvmFlags, String... args) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
+        command.addAll(jvmFlags);
         if (jar == null) {
             command.addAll(List.of("-cp", System.getProperty("java.class.path"), "gateway.Main"));
         } else {

@@ -1,0 +1,140 @@
+package gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * More clients than the gateway can hold at once, against a gateway process with the launcher's
+ * heap: it keeps answering instead of running out of memory. Subprocesses, since the heap and the
+ * connection cap are per JVM; run by surefire from the compiled classes, like {@link CliTest}.
+ */
+class OverloadTest {
+
+    static final int UPLOADS = 400;
+    /** Just under the 1 MiB that a body may have to be kept for retry. */
+    static final int DECLARED = 1_000_000;
+    static final int HELD_BACK = 10;
+    /** Every upload writes from this one buffer, so the test's own heap stays small. */
+    static final byte[] BYTES = new byte[64 * 1024];
+
+    @Test
+    void fourHundredHeldUploadsOfAMegabyteLeaveTheGatewayAnswering() throws Exception {
+        AtomicInteger uploadsStarted = new AtomicInteger();
+        AtomicInteger uploadsEnded = new AtomicInteger();
+        try (Backend replica = Backend.start(exchange -> {
+                 uploadsStarted.incrementAndGet();
+                 try {
+                     exchange.getRequestBody().transferTo(OutputStream.nullOutputStream());
+                 } finally {
+                     uploadsEnded.incrementAndGet();
+                 }
+                 Backend.reply(exchange, 200, "ok");
+             });
+             Launched gw = Launched.start(null, Map.of(), List.of("-XX:+UseSerialGC", "-Xmx256m"),
+                     "--bind", "127.0.0.1", "--port", "0", "--failure-threshold", "3")) {
+            URI uri = gw.awaitListening();
+            Client client = new Client(uri);
+            assertEquals(201, client.register("svc", replica.address()).statusCode());
+            List<Socket> held = new ArrayList<>();
+            boolean allSent;
+            int health;
+            try (ExecutorService senders = Executors.newVirtualThreadPerTaskExecutor()) {
+                List<Future<?>> sent = new ArrayList<>();
+                for (int i = 0; i < UPLOADS; i++) {
+                    Socket socket = new Socket(uri.getHost(), uri.getPort());
+                    held.add(socket);
+                    sent.add(senders.submit(() -> sendAllButTheEnd(socket)));
+                }
+                allSent = true;
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
+                for (Future<?> f : sent) {
+                    try {
+                        f.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                    } catch (Exception e) {
+                        allSent = false; // a gateway that stopped reading; /health tells why
+                    }
+                }
+                HttpRequest request = HttpRequest.newBuilder(uri.resolve("/health")).timeout(Duration.ofSeconds(5)).build();
+                try {
+                    health = client.http.send(request, HttpResponse.BodyHandlers.ofString()).statusCode();
+                } catch (HttpTimeoutException e) {
+                    health = 0; // deaf
+                }
+                for (Socket socket : held) socket.close(); // the clients go away
+            }
+            assertEquals(200, health, "/health while " + UPLOADS + " uploads are held");
+            assertFalse(gw.stderrText().contains("OutOfMemoryError"), gw.stderrText());
+            assertTrue(allSent, "the gateway took every upload up to its last bytes");
+            Await.until(Duration.ofSeconds(30), "the replica sees every upload it was streamed end",
+                    () -> uploadsEnded.get() == uploadsStarted.get());
+            assertEquals("ok", client.get("/svc/").body());
+            assertEquals("{\"services\":[{\"name\":\"svc\",\"replicas\":[{\"address\":\"" + replica.address()
+                    + "\",\"failures\":0}]}],\"store\":\"UP\"}", client.get("/services").body());
+        }
+    }
+
+    private static Void sendAllButTheEnd(Socket socket) throws IOException {
+        OutputStream out = socket.getOutputStream();
+        out.write(("POST /svc/upload HTTP/1.1\r\nHost: gw\r\nContent-Length: " + DECLARED + "\r\n\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1));
+        for (int left = DECLARED - HELD_BACK; left > 0; left -= BYTES.length) out.write(BYTES, 0, Math.min(BYTES.length, left));
+        out.flush();
+        return null;
+    }
+
+    @Test
+    void connectionsBeyondMaxConnectionsAreClosedUnansweredUntilOneEnds() throws Exception {
+        try (Launched gw = Launched.start(null, Map.of(), "--bind", "127.0.0.1", "--port", "0", "--max-connections", "5")) {
+            URI uri = gw.awaitListening();
+            List<Socket> idle = new ArrayList<>();
+            try {
+                for (int i = 0; i < 5; i++) idle.add(new Socket(uri.getHost(), uri.getPort()));
+                assertEquals("", health(uri), "a sixth connection is closed without an answer");
+                idle.remove(0).close();
+                Await.until(Duration.ofSeconds(10), "a new connection is answered once one has closed",
+                        () -> health(uri).startsWith("HTTP/1.1 200"));
+                assertFalse(gw.stderrText().contains("WARNING"), gw.stderrText());
+            } finally {
+                for (Socket socket : idle) socket.close();
+            }
+        }
+    }
+
+    /** GET /health on a new connection: the raw answer, or "" when the connection is closed unanswered. */
+    private static String health(URI uri) {
+        try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
+            socket.setSoTimeout(10_000);
+            try {
+                socket.getOutputStream().write("GET /health HTTP/1.1\r\nHost: gw\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            } catch (IOException e) {
+                return ""; // already closed by the gateway
+            }
+            return ClientBodyTest.response(socket);
+        } catch (SocketTimeoutException e) {
+            return "no answer within 10 s";
+        } catch (IOException e) {
+            return "";
+        }
+    }
+}
