@@ -17,14 +17,14 @@ final class BodyWatch implements AutoCloseable {
     private final Set<ClientStream> bodies = ConcurrentHashMap.newKeySet();
     private final Duration limit;
     private final ThreadFactory answers = Threads.virtual("client-timeout");
-    private final Thread ticker;
+    private final Supervisor ticker;
 
     BodyWatch(Duration limit) {
         this.limit = limit;
         // a tenth of the limit: a stalled read ends between 1 and 1.1 limits after its last bytes
         Duration tick = Duration.ofNanos(Math.clamp(limit.toNanos() / 10, 10_000_000L, 1_000_000_000L));
-        this.ticker = Threads.virtual("body-watch").newThread(() -> watch(tick));
-        ticker.start();
+        // supervised: a bug in one check is logged and the watch goes on, rather than dying silently
+        this.ticker = Supervisor.start("body-watch", () -> watch(tick), RegistryWatcher.MIN_BACKOFF, RegistryWatcher.MAX_BACKOFF);
     }
 
     /** The exchange's request body, watched until {@link ClientStream#end} and its last read. */
@@ -47,21 +47,17 @@ final class BodyWatch implements AutoCloseable {
         answers.newThread(answer).start();
     }
 
-    private void watch(Duration tick) {
+    private void watch(Duration tick) throws InterruptedException {
         long limitNanos = limit.toNanos();
-        try {
-            while (true) {
-                Thread.sleep(tick);
-                long now = System.nanoTime();
-                for (ClientStream body : bodies) body.check(now, limitNanos);
-            }
-        } catch (InterruptedException e) {
-            // closed
+        while (true) {
+            Thread.sleep(tick);
+            long now = System.nanoTime();
+            for (ClientStream body : bodies) body.check(now, limitNanos);
         }
     }
 
     @Override
     public void close() {
-        ticker.interrupt();
+        ticker.close();
     }
 }
