@@ -1,9 +1,12 @@
 package gateway;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * Every setting of one gateway, parsed once from the command line and the environment
@@ -19,7 +22,9 @@ record Config(
         String executor,
         String keyPrefix,
         String stateFile,
-        Duration resyncInterval) {
+        Duration resyncInterval,
+        Optional<String> gatewayId,
+        List<Cidr> trustedProxies) {
 
     static final String DEFAULT_BIND = "0.0.0.0";
     static final int DEFAULT_PORT = 7171;
@@ -30,6 +35,12 @@ record Config(
     static final String DEFAULT_EXECUTOR = "virtual";
     static final String DEFAULT_KEY_PREFIX = "";
     static final int DEFAULT_RESYNC_MS = 5_000;
+    /** None: each gateway makes up its own, {@code gw-} and 8 random hex digits (see Gateway). */
+    static final Optional<String> DEFAULT_GATEWAY_ID = Optional.empty();
+    static final List<Cidr> DEFAULT_TRUSTED_PROXIES = List.of();
+
+    /** A gateway id is a Via received-by token (RFC 9110 §7.6.3); kept to a safe subset. */
+    private static final Pattern GATEWAY_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
     /** One command-line flag, its environment variable and its help line. */
     record Flag(String name, String env, String value, String help) {}
@@ -51,7 +62,11 @@ record Config(
                     "deadline for a proxied request, retries included (default " + DEFAULT_REQUEST_TIMEOUT_MS + ")"),
             new Flag("--executor", "GATEWAY_EXECUTOR", "virtual|platform",
                     "request threads: one virtual thread per request, or a pool of 200 platform threads (default "
-                            + DEFAULT_EXECUTOR + ")"));
+                            + DEFAULT_EXECUTOR + ")"),
+            new Flag("--gateway-id", "GATEWAY_ID", "ID",
+                    "this gateway's name in Via headers, for loop detection; unique per gateway (default gw- and 8 random hex digits)"),
+            new Flag("--trusted-proxies", "GATEWAY_TRUSTED_PROXIES", "CIDR[,CIDR...]",
+                    "peers whose X-Forwarded-For/-Proto/-Host are believed, e.g. a TLS terminator (default none)"));
 
     Config {
         if (bind.isBlank()) throw new IllegalArgumentException("--bind: must not be empty");
@@ -74,6 +89,9 @@ record Config(
             throw new IllegalArgumentException("--request-timeout-ms: must be at least 1");
         if (!executor.equals("virtual") && !executor.equals("platform"))
             throw new IllegalArgumentException("--executor: '" + executor + "' is not virtual or platform");
+        if (gatewayId.isPresent() && !GATEWAY_ID.matcher(gatewayId.get()).matches())
+            throw new IllegalArgumentException("--gateway-id: '" + gatewayId.get() + "' must be 1-64 of A-Z a-z 0-9 . _ -");
+        trustedProxies = List.copyOf(trustedProxies);
     }
 
     /**
@@ -112,7 +130,24 @@ record Config(
                 values.getOrDefault("--executor", DEFAULT_EXECUTOR),
                 values.getOrDefault("--key-prefix", DEFAULT_KEY_PREFIX),
                 values.getOrDefault("--state-file", ""),
-                Duration.ofMillis(integer(values, "--resync-ms", DEFAULT_RESYNC_MS)));
+                Duration.ofMillis(integer(values, "--resync-ms", DEFAULT_RESYNC_MS)),
+                Optional.ofNullable(values.get("--gateway-id")).or(() -> DEFAULT_GATEWAY_ID),
+                cidrs(values, "--trusted-proxies", DEFAULT_TRUSTED_PROXIES));
+    }
+
+    private static List<Cidr> cidrs(Map<String, String> values, String flag, List<Cidr> fallback) {
+        String value = values.get(flag);
+        if (value == null) return fallback;
+        List<Cidr> blocks = new ArrayList<>();
+        for (String item : value.split(",")) {
+            if (item.isBlank()) continue;
+            try {
+                blocks.add(Cidr.parse(item.strip()));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(flag + ": " + e.getMessage());
+            }
+        }
+        return blocks;
     }
 
     /** The Redis to use, or null for the memory store. */

@@ -7,7 +7,9 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -41,6 +43,7 @@ final class Gateway implements AutoCloseable {
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CountDownLatch closed = new CountDownLatch(1);
     private final String host;
+    private final String id;
 
     private Gateway(Config config, Store store) throws IOException {
         this.store = store;
@@ -67,9 +70,10 @@ final class Gateway implements AutoCloseable {
         // The memory store answers at once; a remote one is called off the request thread.
         this.storeTasks = store instanceof MemoryStore ? null : Executors.newThreadPerTaskExecutor(Threads.virtual("store"));
         this.breaker = new Breaker(store, registry, config.failureThreshold(), storeTasks == null ? Runnable::run : storeTasks);
-        Proxy proxy = new Proxy(registry, breaker, client, config.requestTimeout());
+        this.id = config.gatewayId().orElseGet(() -> "gw-" + HexFormat.of().toHexDigits(new SecureRandom().nextInt()));
+        Proxy proxy = new Proxy(registry, breaker, client, config.requestTimeout(), id, config.trustedProxies());
         this.requests = Threads.requests(config.executor());
-        server.createContext("/", new Router(new Api(registry, store), proxy));
+        server.createContext("/", new Router(new Api(registry, store, server.getAddress().getPort()), proxy));
         server.setExecutor(requests); // without it, HttpServer serves every request on one thread
     }
 
@@ -98,7 +102,7 @@ final class Gateway implements AutoCloseable {
         }
         gateway.server.start();
         LOG.info("listening on " + gateway.uri() + " (store " + (config.redis() == null ? "memory" : config.redis()) + ", executor " + config.executor()
-                + ", failure threshold " + config.failureThreshold() + ")");
+                + ", failure threshold " + config.failureThreshold() + ", Via id " + gateway.id + ")");
         return gateway;
     }
 

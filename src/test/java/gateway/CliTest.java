@@ -39,6 +39,7 @@ class CliTest {
             --nope                     | error: unknown option '--nope' (see --help)
             --store                    | error: --store: missing value
             --executor green           | error: --executor: 'green' is not virtual or platform
+            --trusted-proxies 10.0.0.0/40 | error: --trusted-proxies: '10.0.0.0/40': prefix /40 is not in 0-32
             """)
     void badFlagsExitTwoWithOneLineOnStderr(String args, String line) throws Exception {
         try (Launched gw = Launched.start(null, Map.of(), args.split(" "))) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -17,7 +18,7 @@ class ConfigTest {
     void defaultsWhenNothingIsGiven() {
         Config c = Config.parse(List.of(), Map.of());
         assertEquals(new Config("0.0.0.0", 7171, "memory", 3, Duration.ofMillis(1000), Duration.ofMillis(30000), "virtual",
-                "", "", Duration.ofMillis(5000)), c);
+                "", "", Duration.ofMillis(5000), Optional.empty(), List.of()), c);
     }
 
     @Test
@@ -53,10 +54,29 @@ class ConfigTest {
             --resync-ms          | 0       | --resync-ms: must be at least 1
             --executor           | fibers  | --executor: 'fibers' is not virtual or platform
             --bind               | ' '     | --bind: must not be empty
+            --gateway-id         | 'gw 1'  | --gateway-id: 'gw 1' must be 1-64 of A-Z a-z 0-9 . _ -
+            --gateway-id         | a,b     | --gateway-id: 'a,b' must be 1-64 of A-Z a-z 0-9 . _ -
+            --trusted-proxies    | proxy.local | --trusted-proxies: 'proxy.local' is not an IP address or CIDR block (e.g. 10.0.0.0/8, 2001:db8::/32)
+            --trusted-proxies    | 10.0.0.0/8,999.1.1.1 | --trusted-proxies: '999.1.1.1' is not an IP address or CIDR block (e.g. 10.0.0.0/8, 2001:db8::/32)
+            --trusted-proxies    | 10.0.0.0/33 | --trusted-proxies: '10.0.0.0/33': prefix /33 is not in 0-32
+            --trusted-proxies    | 10.0.0.1/8 | --trusted-proxies: '10.0.0.1/8' has bits set after the first 8 (did you mean 10.0.0.0/8?)
+            --trusted-proxies    | 10.0.0.0/x | --trusted-proxies: '10.0.0.0/x': prefix 'x' is not a number
+            --trusted-proxies    | fe80::1%eth0 | --trusted-proxies: 'fe80::1%eth0' is not an IP address or CIDR block (e.g. 10.0.0.0/8, 2001:db8::/32)
+            --trusted-proxies    | ::ffff:10.0.0.0/104 | --trusted-proxies: '::ffff:10.0.0.0/104' is an IPv4-mapped address: write it in IPv4 form
             """)
     void badValuesAreRejectedWithALineNamingTheFlag(String flag, String value, String message) {
         var e = assertThrows(IllegalArgumentException.class, () -> Config.parse(List.of(flag, value), Map.of()));
         assertEquals(message, e.getMessage());
+    }
+
+    @Test
+    void gatewayIdAndTrustedProxies() {
+        Config c = Config.parse(List.of("--gateway-id", "edge-1", "--trusted-proxies", "10.0.0.0/8, 192.0.2.7,2001:db8::/32"),
+                Map.of());
+        assertEquals(Optional.of("edge-1"), c.gatewayId());
+        assertEquals(List.of(Cidr.parse("10.0.0.0/8"), Cidr.parse("192.0.2.7/32"), Cidr.parse("2001:db8::/32")), c.trustedProxies());
+        assertEquals(List.of(), Config.parse(List.of(), Map.of("GATEWAY_TRUSTED_PROXIES", "")).trustedProxies());
+        assertEquals(Optional.of("from-env"), Config.parse(List.of(), Map.of("GATEWAY_ID", "from-env")).gatewayId());
     }
 
     @Test
