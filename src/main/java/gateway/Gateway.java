@@ -44,6 +44,7 @@ final class Gateway implements AutoCloseable {
     private final CountDownLatch closed = new CountDownLatch(1);
     private final String host;
     private final String id;
+    private final InFlight inFlight;
 
     private Gateway(Config config, Store store) throws IOException {
         this.store = store;
@@ -73,8 +74,9 @@ final class Gateway implements AutoCloseable {
         this.id = config.gatewayId().orElseGet(() -> "gw-" + HexFormat.of().toHexDigits(new SecureRandom().nextInt()));
         Proxy proxy = new Proxy(registry, breaker, client, config.requestTimeout(), id, config.trustedProxies());
         this.requests = Threads.requests(config.executor());
+        this.inFlight = new InFlight(requests);
         server.createContext("/", new Router(new Api(registry, store, server.getAddress().getPort()), proxy));
-        server.setExecutor(requests); // without it, HttpServer serves every request on one thread
+        server.setExecutor(inFlight); // without an executor, HttpServer serves every request on one thread
     }
 
     /** Starts a gateway on the store the config names; it is serving when this returns. */
@@ -153,12 +155,27 @@ final class Gateway implements AutoCloseable {
     }
 
     /**
-     * Stops accepting connections, lets in-flight exchanges finish for up to {@code grace} (whole
-     * seconds), then releases the client and the store.
+     * Stops accepting connections, lets in-flight exchanges finish for up to {@code grace}, then
+     * releases the client and the store. An idle gateway stops at once.
      */
     void close(Duration grace) {
         if (!closing.compareAndSet(false, true)) return;
-        server.stop((int) Math.min(Integer.MAX_VALUE, (grace.toMillis() + 999) / 1000));
+        if (grace.isPositive()) {
+            // HttpServer.stop closes the listener at once, then waits up to its delay for the
+            // exchanges it counts; one whose answer broke off never leaves that count (see Router),
+            // so its wait would last the whole grace. It waits aside; the wait that counts is ours.
+            Thread stopping = Threads.virtual("stop").newThread(() -> server.stop(seconds(grace)));
+            stopping.start();
+            inFlight.awaitNone(grace);
+            server.stop(0); // ends the wait above
+            try {
+                stopping.join(Duration.ofSeconds(1));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        } else {
+            server.stop(0);
+        }
         if (watcher != null) watcher.close();
         requests.shutdownNow();
         client.shutdownNow();
@@ -167,5 +184,9 @@ final class Gateway implements AutoCloseable {
         store.close();
         closed.countDown();
         LOG.info("stopped");
+    }
+
+    private static int seconds(Duration grace) {
+        return (int) Math.min(Integer.MAX_VALUE, (grace.toMillis() + 999) / 1000);
     }
 }
