@@ -6,11 +6,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.Optional;
 
 /**
  * The gateway's own endpoints: {@code /register}, {@code /services}, {@code /health}. A
@@ -23,10 +28,13 @@ final class Api {
 
     private final Registry registry;
     private final Store store;
+    private final int ownPort;
 
-    Api(Registry registry, Store store) {
+    /** {@code ownPort}: the port the gateway listens on, so that it never registers itself. */
+    Api(Registry registry, Store store, int ownPort) {
         this.registry = registry;
         this.store = store;
+        this.ownPort = ownPort;
     }
 
     /** POST adds a replica (201 new, 200 already there); DELETE removes it (200, or 404). */
@@ -37,6 +45,9 @@ final class Api {
         }
         Registration r = parse(exchange);
         if (method.equals("POST")) {
+            if (isOwn(r.address(), ownPort)) {
+                throw new HttpError(400, "address " + r.address().url() + " is the gateway itself: every request would loop");
+            }
             boolean added = registry.register(r);
             Json.send(exchange, added ? 201 : 200, answer(r));
         } else if (registry.deregister(r)) {
@@ -93,6 +104,28 @@ final class Api {
         body.put("status", "UP");
         body.put("store", store.ping() ? "UP" : "DOWN");
         Json.send(exchange, 200, body);
+    }
+
+    /**
+     * Whether {@code address} leads back to this gateway: its port, on a loopback, wildcard or own
+     * interface address, or on "localhost". Other host names are not looked up (a registration
+     * must not wait on DNS); a request that loops through one still ends in a 508 (see Proxy).
+     */
+    private static boolean isOwn(Address address, int ownPort) {
+        URI uri = URI.create(address.url());
+        int port = uri.getPort() != -1 ? uri.getPort() : uri.getScheme().equals("https") ? 443 : 80;
+        if (port != ownPort) return false;
+        String host = uri.getHost();
+        if (host.startsWith("[")) host = host.substring(1, host.length() - 1);
+        if (host.equals("localhost") || host.endsWith(".localhost")) return true; // RFC 6761 §6.3
+        Optional<InetAddress> ip = Cidr.literal(host);
+        if (ip.isEmpty()) return false;
+        InetAddress a = ip.get();
+        try {
+            return a.isLoopbackAddress() || a.isAnyLocalAddress() || NetworkInterface.getByInetAddress(a) != null;
+        } catch (SocketException e) {
+            return false; // interfaces unreadable: a loop is still caught by Via
+        }
     }
 
     private static void readOnly(HttpExchange exchange, String path) {

@@ -4,10 +4,13 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * Every setting of one gateway, parsed once from the command line and the environment
@@ -26,7 +29,9 @@ record Config(
         Duration resyncInterval,
         Duration clientTimeout,
         long retryBufferBytes,
-        int maxConnections) {
+        int maxConnections,
+        Optional<String> gatewayId,
+        List<Cidr> trustedProxies) {
 
     static final String DEFAULT_BIND = "0.0.0.0";
     static final int DEFAULT_PORT = 7171;
@@ -41,6 +46,13 @@ record Config(
     static final int DEFAULT_RETRY_BUFFER_MB = 32;
     static final int DEFAULT_MAX_CONNECTIONS = 1_000;
     static final long MiB = 1L << 20;
+
+    /** None: each gateway makes up its own, {@code gw-} and 8 random hex digits (see Gateway). */
+    static final Optional<String> DEFAULT_GATEWAY_ID = Optional.empty();
+    static final List<Cidr> DEFAULT_TRUSTED_PROXIES = List.of();
+
+    /** A gateway id is a Via received-by token (RFC 9110 §7.6.3); kept to a safe subset. */
+    private static final Pattern GATEWAY_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
     /** One command-line flag, its environment variable and its help line. */
     record Flag(String name, String env, String value, String help) {}
@@ -70,7 +82,11 @@ record Config(
                             + DEFAULT_MAX_CONNECTIONS + ")"),
             new Flag("--executor", "GATEWAY_EXECUTOR", "virtual|platform",
                     "request threads: one virtual thread per request, or a pool of 200 platform threads (default "
-                            + DEFAULT_EXECUTOR + ")"));
+                            + DEFAULT_EXECUTOR + ")"),
+            new Flag("--gateway-id", "GATEWAY_ID", "ID",
+                    "this gateway's name in Via headers, for loop detection; unique per gateway (default gw- and 8 random hex digits)"),
+            new Flag("--trusted-proxies", "GATEWAY_TRUSTED_PROXIES", "CIDR[,CIDR...]",
+                    "peers whose X-Forwarded-For/-Proto/-Host are believed, e.g. a TLS terminator (default none)"));
 
     Config {
         Objects.requireNonNull(bind, "bind");
@@ -97,6 +113,9 @@ record Config(
         if (maxConnections < 1) throw new IllegalArgumentException("--max-connections: " + maxConnections + " must be at least 1");
         if (!executor.equals("virtual") && !executor.equals("platform"))
             throw new IllegalArgumentException("--executor: '" + executor + "' is not virtual or platform");
+        if (gatewayId.isPresent() && !GATEWAY_ID.matcher(gatewayId.get()).matches())
+            throw new IllegalArgumentException("--gateway-id: '" + gatewayId.get() + "' must be 1-64 of A-Z a-z 0-9 . _ -");
+        trustedProxies = List.copyOf(trustedProxies);
     }
 
     /**
@@ -138,7 +157,24 @@ record Config(
                 Duration.ofMillis(integer(values, "--resync-ms", DEFAULT_RESYNC_MS)),
                 Duration.ofMillis(integer(values, "--client-timeout-ms", DEFAULT_CLIENT_TIMEOUT_MS)),
                 integer(values, "--retry-buffer-mb", DEFAULT_RETRY_BUFFER_MB) * MiB,
-                integer(values, "--max-connections", DEFAULT_MAX_CONNECTIONS));
+                integer(values, "--max-connections", DEFAULT_MAX_CONNECTIONS),
+                Optional.ofNullable(values.get("--gateway-id")).or(() -> DEFAULT_GATEWAY_ID),
+                cidrs(values, "--trusted-proxies", DEFAULT_TRUSTED_PROXIES));
+    }
+
+    private static List<Cidr> cidrs(Map<String, String> values, String flag, List<Cidr> fallback) {
+        String value = values.get(flag);
+        if (value == null) return fallback;
+        List<Cidr> blocks = new ArrayList<>();
+        for (String item : value.split(",")) {
+            if (item.isBlank()) continue;
+            try {
+                blocks.add(Cidr.parse(item.strip()));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(flag + ": " + e.getMessage());
+            }
+        }
+        return blocks;
     }
 
     /** The Redis to use, or null for the memory store. */

@@ -4,12 +4,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Which headers cross the gateway, as pure functions over header maps. Header names compare
- * case-insensitively (RFC 9110 §5.1).
+ * Which headers cross the gateway and what it adds (X-Forwarded-*, Via), and when Via says a
+ * request is looping; pure functions over header maps. Header names compare case-insensitively
+ * (RFC 9110 §5.1).
  */
 final class ForwardHeaders {
 
@@ -29,8 +31,25 @@ final class ForwardHeaders {
      */
     static final Set<String> SET_BY_CLIENT = Set.of("host", "content-length", "expect", "connection", "upgrade");
 
-    /** Headers the gateway computes, so a client's own values are replaced, not trusted. */
-    static final Set<String> FORWARDING = Set.of("x-forwarded-for", "x-forwarded-proto", "x-forwarded-host");
+    /** Headers the gateway computes from the client's values (see {@link #request}), never passes on as they came. */
+    static final Set<String> FORWARDING = Set.of("x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "via");
+
+    /**
+     * A request that already passed more proxies than this is answered 508: no sane deployment
+     * chains ten, and it also ends a loop in which a proxy on the way merged or renamed Via
+     * entries (RFC 9110 §7.6.3 allows it), hiding this gateway's id.
+     */
+    static final int MAX_VIA_HOPS = 10;
+
+    /** The gateway speaks plain HTTP; TLS, if any, ends in a proxy in front of it. */
+    static final String SCHEME = "http";
+
+    /**
+     * One request's pass through the gateway: the address of the peer that sent it, whether that
+     * peer is a trusted proxy (so its X-Forwarded-* headers are believed), the HTTP version it
+     * spoke ("1.1") and the gateway's Via id.
+     */
+    record Hop(String peer, boolean trustedPeer, String protocol, String gatewayId) {}
 
     /** Headers the JDK HttpServer writes itself on the way back. */
     static final Set<String> SET_BY_SERVER = Set.of("content-length", "date");
@@ -39,25 +58,83 @@ final class ForwardHeaders {
 
     /**
      * The headers to send upstream, as name/value pairs: the client's end-to-end headers, then
-     * X-Forwarded-For (the client's chain with {@code clientIp} appended), X-Forwarded-Proto and
-     * X-Forwarded-Host.
+     * X-Forwarded-For, -Proto and -Host, and Via with this gateway appended (RFC 9110 §7.6.3).
+     * From a trusted peer X-Forwarded-For is appended to and -Proto/-Host are kept when present;
+     * from any other peer X-Forwarded-For is the peer alone and -Proto/-Host are the gateway's own,
+     * so a client cannot make a replica believe another address, scheme or host.
      */
-    static List<Map.Entry<String, String>> request(Map<String, List<String>> in, String clientIp, String scheme) {
+    static List<Map.Entry<String, String>> request(Map<String, List<String>> in, Hop hop) {
         Set<String> drop = dropped(in);
-        List<Map.Entry<String, String>> out = new ArrayList<>(in.size() + 3);
+        List<Map.Entry<String, String>> out = new ArrayList<>(in.size() + 4);
         String forwardedFor = null;
+        String forwardedProto = null;
+        String forwardedHost = null;
         String host = null;
+        String via = null;
         for (var header : in.entrySet()) {
             String name = header.getKey().toLowerCase(Locale.ROOT);
-            if (name.equals("x-forwarded-for")) forwardedFor = String.join(", ", header.getValue());
-            if (name.equals("host") && !header.getValue().isEmpty()) host = header.getValue().get(0);
+            switch (name) {
+                case "x-forwarded-for" -> forwardedFor = String.join(", ", header.getValue());
+                case "x-forwarded-proto" -> forwardedProto = String.join(", ", header.getValue());
+                case "x-forwarded-host" -> forwardedHost = String.join(", ", header.getValue());
+                case "via" -> via = String.join(", ", header.getValue());
+                case "host" -> host = header.getValue().isEmpty() ? null : header.getValue().get(0);
+                default -> { }
+            }
             if (drop.contains(name) || SET_BY_CLIENT.contains(name) || FORWARDING.contains(name)) continue;
             for (String value : header.getValue()) out.add(Map.entry(header.getKey(), value));
         }
-        out.add(Map.entry("X-Forwarded-For", forwardedFor == null || forwardedFor.isBlank() ? clientIp : forwardedFor + ", " + clientIp));
-        out.add(Map.entry("X-Forwarded-Proto", scheme));
-        if (host != null) out.add(Map.entry("X-Forwarded-Host", host));
+        boolean trusted = hop.trustedPeer();
+        out.add(Map.entry("X-Forwarded-For", trusted && present(forwardedFor) ? forwardedFor + ", " + hop.peer() : hop.peer()));
+        out.add(Map.entry("X-Forwarded-Proto", trusted && present(forwardedProto) ? forwardedProto : SCHEME));
+        String publicHost = trusted && present(forwardedHost) ? forwardedHost : host;
+        if (publicHost != null) out.add(Map.entry("X-Forwarded-Host", publicHost));
+        String self = hop.protocol() + " " + hop.gatewayId();
+        out.add(Map.entry("Via", present(via) ? via + ", " + self : self));
         return out;
+    }
+
+    private static boolean present(String value) {
+        return value != null && !value.isBlank();
+    }
+
+    /**
+     * Why a request must not be forwarded, if it must not: its Via names this gateway (it came
+     * back: a loop), or it has passed more than {@link #MAX_VIA_HOPS} proxies.
+     */
+    static Optional<String> loop(Map<String, List<String>> in, String gatewayId) {
+        List<String> receivers = viaReceivers(in);
+        if (receivers.isEmpty()) return Optional.empty(); // the common case: no Via at all
+        if (receivers.stream().anyMatch(gatewayId::equalsIgnoreCase)) {
+            return Optional.of("request loop: this request already passed this gateway (" + gatewayId + ")");
+        }
+        if (receivers.size() > MAX_VIA_HOPS) {
+            return Optional.of("request passed " + receivers.size() + " proxies, more than " + MAX_VIA_HOPS
+                    + ": probably a loop");
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The received-by field of each Via entry, in order: {@code "1.0 a, 1.1 b (Varnish)"} gives
+     * [a, b]; an entry without one gives "" (it is still a hop). A comma splits entries even inside
+     * a comment: comments rarely hold one, and parsing them would let a client's unclosed "("
+     * swallow the entries appended after it, this gateway's own included, and hide a loop.
+     */
+    static List<String> viaReceivers(Map<String, List<String>> in) {
+        List<String> receivers = null; // made on the first entry: a request without Via allocates no list
+        for (var header : in.entrySet()) {
+            if (!header.getKey().equalsIgnoreCase("via")) continue;
+            for (String value : header.getValue()) {
+                for (String entry : value.split(",")) {
+                    String[] fields = entry.strip().split("[ \\t]+", 3);
+                    if (fields[0].isEmpty()) continue; // RFC 9110 §5.6.1: empty list elements are ignored
+                    if (receivers == null) receivers = new ArrayList<>();
+                    receivers.add(fields.length > 1 ? fields[1] : "");
+                }
+            }
+        }
+        return receivers == null ? List.of() : receivers;
     }
 
     /** Whether a response header from the replica goes back to the client. */

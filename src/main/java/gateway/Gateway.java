@@ -6,7 +6,9 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -19,10 +21,30 @@ import java.util.logging.Logger;
  */
 final class Gateway implements AutoCloseable {
 
+    static final String UPSTREAM_KEEPALIVE_PROPERTY = "jdk.httpclient.keepalive.timeout";
+
+    /**
+     * How long HttpClient keeps an idle upstream connection, in the whole seconds it counts in:
+     * the shortest. It expires a connection at the next whole second past this and its selector
+     * thread closes it up to 3 s later (measured: 2.3-3.0 s), so no connection idle for more than
+     * ~3 s is reused: safe with replicas that keep idle connections 5 s (Node.js, uvicorn, Apache
+     * httpd) or longer (the JDK's HttpServer 30 s, nginx 75 s), not with shorter ones (gunicorn 2 s).
+     */
+    static final int UPSTREAM_KEEPALIVE_SECONDS = 1;
+
     static {
         // HttpClient silently retries a refused connect once; each attempt must be one counted
         // failure. Read once, when the client's classes load: set before any client exists.
         System.setProperty("jdk.httpclient.disableRetryConnect", "true");
+        // A pooled connection that the replica closes for idleness races the next request on it:
+        // one written just as it closes fails before any byte of the answer. HttpClient then
+        // resends a GET or HEAD (ConnectionExpiredException) but not a POST, rightly: the same
+        // failure follows a request the replica received and acted on. So pooled connections are
+        // dropped well before common servers drop theirs (see UPSTREAM_KEEPALIVE_SECONDS); an
+        // operator may choose otherwise with -Djdk.httpclient.keepalive.timeout=N.
+        if (System.getProperty(UPSTREAM_KEEPALIVE_PROPERTY) == null) {
+            System.setProperty(UPSTREAM_KEEPALIVE_PROPERTY, String.valueOf(UPSTREAM_KEEPALIVE_SECONDS));
+        }
     }
 
     private static final Logger LOG = Log.get(Gateway.class);
@@ -43,6 +65,8 @@ final class Gateway implements AutoCloseable {
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CountDownLatch closed = new CountDownLatch(1);
     private final String host;
+    private final String id;
+    private final InFlight inFlight;
 
     private Gateway(Config config, Store store) throws IOException {
         warnUnlessCapped(config.maxConnections());
@@ -72,11 +96,14 @@ final class Gateway implements AutoCloseable {
         // report at a time, so that each replica's reports apply in the order its attempts ended.
         this.reports = store instanceof MemoryStore ? null : new ReportQueue(ReportQueue.CAPACITY);
         this.breaker = new Breaker(store, registry, config.failureThreshold(), reports == null ? Runnable::run : reports);
+        this.id = config.gatewayId().orElseGet(() -> "gw-" + HexFormat.of().toHexDigits(new SecureRandom().nextInt()));
         this.bodyWatch = new BodyWatch(config.clientTimeout());
-        Proxy proxy = new Proxy(registry, breaker, client, config.requestTimeout(), new RetryBudget(config.retryBufferBytes()), bodyWatch);
+        Proxy proxy = new Proxy(registry, breaker, client, config.requestTimeout(), new RetryBudget(config.retryBufferBytes()), bodyWatch,
+                id, config.trustedProxies());
         this.requests = Threads.requests(config.executor());
-        server.createContext("/", new Router(new Api(registry, store), proxy));
-        server.setExecutor(requests); // without it, HttpServer serves every request on one thread
+        this.inFlight = new InFlight(requests);
+        server.createContext("/", new Router(new Api(registry, store, server.getAddress().getPort()), proxy));
+        server.setExecutor(inFlight); // without an executor, HttpServer serves every request on one thread
     }
 
     /**
@@ -122,7 +149,7 @@ final class Gateway implements AutoCloseable {
         }
         gateway.server.start();
         LOG.info("listening on " + gateway.uri() + " (store " + (config.redis() == null ? "memory" : config.redis()) + ", executor " + config.executor()
-                + ", failure threshold " + config.failureThreshold() + ")");
+                + ", failure threshold " + config.failureThreshold() + ", Via id " + gateway.id + ")");
         return gateway;
     }
 
@@ -163,12 +190,27 @@ final class Gateway implements AutoCloseable {
     }
 
     /**
-     * Stops accepting connections, lets in-flight exchanges finish for up to {@code grace} (whole
-     * seconds), then releases the client and the store.
+     * Stops accepting connections, lets in-flight exchanges finish for up to {@code grace}, then
+     * releases the client and the store. An idle gateway stops at once.
      */
     void close(Duration grace) {
         if (!closing.compareAndSet(false, true)) return;
-        server.stop((int) Math.min(Integer.MAX_VALUE, (grace.toMillis() + 999) / 1000));
+        if (grace.isPositive()) {
+            // HttpServer.stop closes the listener at once, then waits up to its delay for the
+            // exchanges it counts; one whose answer broke off never leaves that count (see Router),
+            // so its wait would last the whole grace. It waits aside; the wait that counts is ours.
+            Thread stopping = Threads.virtual("stop").newThread(() -> server.stop(seconds(grace)));
+            stopping.start();
+            inFlight.awaitNone(grace);
+            server.stop(0); // ends the wait above
+            try {
+                stopping.join(Duration.ofSeconds(1));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        } else {
+            server.stop(0);
+        }
         if (watcher != null) watcher.close();
         bodyWatch.close();
         requests.shutdownNow();
@@ -178,5 +220,9 @@ final class Gateway implements AutoCloseable {
         store.close();
         closed.countDown();
         LOG.info("stopped");
+    }
+
+    private static int seconds(Duration grace) {
+        return (int) Math.min(Integer.MAX_VALUE, (grace.toMillis() + 999) / 1000);
     }
 }

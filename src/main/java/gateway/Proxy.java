@@ -6,6 +6,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -65,18 +67,28 @@ final class Proxy {
     private final long timeoutNanos;
     private final RetryBudget budget;
     private final BodyWatch watch;
+    private final String gatewayId;
+    private final List<Cidr> trustedProxies;
 
-    Proxy(Registry registry, Breaker breaker, HttpClient client, Duration requestTimeout, RetryBudget budget, BodyWatch watch) {
+    Proxy(Registry registry, Breaker breaker, HttpClient client, Duration requestTimeout, RetryBudget budget, BodyWatch watch,
+          String gatewayId, List<Cidr> trustedProxies) {
         this.registry = registry;
         this.breaker = breaker;
         this.client = client;
         this.timeoutNanos = requestTimeout.toNanos();
         this.budget = budget;
         this.watch = watch;
+        this.gatewayId = gatewayId;
+        this.trustedProxies = trustedProxies;
     }
 
-    /** Forwards {@code /SERVICE/rest?query} to {@code REPLICA/rest?query}. */
+    /**
+     * Forwards {@code /SERVICE/rest?query} to {@code REPLICA/rest?query}; a request whose Via
+     * shows it has passed this gateway before, or too many proxies, gets 508 instead.
+     */
     void forward(HttpExchange exchange, String service, String rawRest) throws IOException {
+        Optional<String> loop = ForwardHeaders.loop(exchange.getRequestHeaders(), gatewayId);
+        if (loop.isPresent()) throw new HttpError(508, loop.get());
         RoundRobin replicas = registry.snapshot().get(service);
         if (replicas == null) throw new HttpError(503, "no replica registered for service '" + service + "'");
         RequestBody body = RequestBody.read(exchange, KEEP_FOR_RETRY, budget, watch);
@@ -90,8 +102,7 @@ final class Proxy {
     private void tryReplicas(HttpExchange exchange, String service, String rawRest, RoundRobin replicas, RequestBody body)
             throws IOException {
         String method = exchange.getRequestMethod();
-        List<Map.Entry<String, String>> headers = ForwardHeaders.request(
-                exchange.getRequestHeaders(), exchange.getRemoteAddress().getAddress().getHostAddress(), "http");
+        List<Map.Entry<String, String>> headers = ForwardHeaders.request(exchange.getRequestHeaders(), hop(exchange));
         String query = exchange.getRequestURI().getRawQuery();
 
         // The deadline covers the attempts only: a client's wait for its own body is BodyWatch's.
@@ -141,6 +152,15 @@ final class Proxy {
                     + Duration.ofNanos(timeoutNanos).toMillis() + " ms", Map.of("attempts", failed));
         }
         throw new HttpError(502, "every attempted replica of service '" + service + "' failed", Map.of("attempts", failed));
+    }
+
+    /** Who sent this request, whether its X-Forwarded-* headers are believed, and how this gateway signs Via. */
+    private ForwardHeaders.Hop hop(HttpExchange exchange) {
+        InetAddress peer = exchange.getRemoteAddress().getAddress();
+        boolean trusted = false;
+        for (int i = 0; i < trustedProxies.size() && !trusted; i++) trusted = trustedProxies.get(i).contains(peer);
+        String protocol = exchange.getProtocol(); // "HTTP/1.1"; Via carries the version alone
+        return new ForwardHeaders.Hop(peer.getHostAddress(), trusted, protocol.substring(protocol.indexOf('/') + 1), gatewayId);
     }
 
     private static HttpRequest request(String method, Address replica, String rawRest, String query,

@@ -40,6 +40,7 @@ class CliTest {
             --store                    | error: --store: missing value
             --executor green           | error: --executor: 'green' is not virtual or platform
             --bind 999.1.1.1           | error: --bind: '999.1.1.1' is not an IP address or a known host name
+            --trusted-proxies 10.0.0.0/40 | error: --trusted-proxies: '10.0.0.0/40': prefix /40 is not in 0-32
             """)
     void badFlagsExitTwoWithOneLineOnStderr(String args, String line) throws Exception {
         try (Launched gw = Launched.start(null, Map.of(), args.split(" "))) {

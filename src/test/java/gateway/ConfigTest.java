@@ -8,6 +8,7 @@ import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -18,7 +19,8 @@ class ConfigTest {
     void defaultsWhenNothingIsGiven() throws Exception {
         Config c = Config.parse(List.of(), Map.of());
         assertEquals(new Config(InetAddress.getByName("0.0.0.0"), 7171, "memory", 3, Duration.ofMillis(1000), Duration.ofMillis(30000), "virtual",
-                "", "", Duration.ofMillis(5000), Duration.ofMillis(30_000), 32L << 20, 1000), c);
+                "", "", Duration.ofMillis(5000), Duration.ofMillis(30_000), 32L << 20, 1000,
+                Optional.empty(), List.of()), c);
     }
 
     @Test
@@ -69,6 +71,15 @@ class ConfigTest {
             --retry-buffer-mb    | -1      | --retry-buffer-mb: must be 0 or more
             --retry-buffer-mb    | lots    | --retry-buffer-mb: 'lots' is not a whole number
             --max-connections    | 0       | --max-connections: 0 must be at least 1
+            --gateway-id         | 'gw 1'  | --gateway-id: 'gw 1' must be 1-64 of A-Z a-z 0-9 . _ -
+            --gateway-id         | a,b     | --gateway-id: 'a,b' must be 1-64 of A-Z a-z 0-9 . _ -
+            --trusted-proxies    | proxy.local | --trusted-proxies: 'proxy.local' is not an IP address or CIDR block (e.g. 10.0.0.0/8, 2001:db8::/32)
+            --trusted-proxies    | 10.0.0.0/8,999.1.1.1 | --trusted-proxies: '999.1.1.1' is not an IP address or CIDR block (e.g. 10.0.0.0/8, 2001:db8::/32)
+            --trusted-proxies    | 10.0.0.0/33 | --trusted-proxies: '10.0.0.0/33': prefix /33 is not in 0-32
+            --trusted-proxies    | 10.0.0.1/8 | --trusted-proxies: '10.0.0.1/8' has bits set after the first 8 (did you mean 10.0.0.0/8?)
+            --trusted-proxies    | 10.0.0.0/x | --trusted-proxies: '10.0.0.0/x': prefix 'x' is not a number
+            --trusted-proxies    | fe80::1%eth0 | --trusted-proxies: 'fe80::1%eth0' is not an IP address or CIDR block (e.g. 10.0.0.0/8, 2001:db8::/32)
+            --trusted-proxies    | ::ffff:10.0.0.0/104 | --trusted-proxies: '::ffff:10.0.0.0/104' is an IPv4-mapped address: write it in IPv4 form
             """)
     void badValuesAreRejectedWithALineNamingTheFlag(String flag, String value, String message) {
         var e = assertThrows(IllegalArgumentException.class, () -> Config.parse(List.of(flag, value), Map.of()));
@@ -86,6 +97,16 @@ class ConfigTest {
         InetAddress named = Config.parse(List.of("--bind", "localhost"), Map.of()).bind();
         assertTrue(named.isLoopbackAddress());
         assertEquals("localhost", named.getHostName());
+    }
+
+    @Test
+    void gatewayIdAndTrustedProxies() {
+        Config c = Config.parse(List.of("--gateway-id", "edge-1", "--trusted-proxies", "10.0.0.0/8, 192.0.2.7,2001:db8::/32"),
+                Map.of());
+        assertEquals(Optional.of("edge-1"), c.gatewayId());
+        assertEquals(List.of(Cidr.parse("10.0.0.0/8"), Cidr.parse("192.0.2.7/32"), Cidr.parse("2001:db8::/32")), c.trustedProxies());
+        assertEquals(List.of(), Config.parse(List.of(), Map.of("GATEWAY_TRUSTED_PROXIES", "")).trustedProxies());
+        assertEquals(Optional.of("from-env"), Config.parse(List.of(), Map.of("GATEWAY_ID", "from-env")).gatewayId());
     }
 
     @Test

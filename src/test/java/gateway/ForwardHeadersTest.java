@@ -5,9 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.arbitrary;
+import static org.quicktheories.generators.SourceDSL.booleans;
+import static org.quicktheories.generators.SourceDSL.integers;
 import static org.quicktheories.generators.SourceDSL.lists;
 import static org.quicktheories.generators.SourceDSL.strings;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -18,17 +21,26 @@ import org.quicktheories.core.Gen;
 
 class ForwardHeadersTest {
 
+    static final String PEER = "192.0.2.7";
+    static final String SELF = "gw-self";
+    static final ForwardHeaders.Hop UNTRUSTED = new ForwardHeaders.Hop(PEER, false, "1.1", SELF);
+    static final ForwardHeaders.Hop TRUSTED = new ForwardHeaders.Hop(PEER, true, "1.1", SELF);
+
     private static Gen<String> names() {
         Gen<String> known = arbitrary().pick("Connection", "keep-alive", "TE", "Trailer", "Transfer-Encoding", "Upgrade",
                 "Proxy-Authorization", "Proxy-Authenticate", "Host", "Content-Length", "Expect", "X-Forwarded-For",
-                "Accept", "Authorization", "X-Custom", "x-request-id", "Cookie");
+                "x-forwarded-proto", "X-Forwarded-Host", "Via", "Accept", "Authorization", "X-Custom", "x-request-id", "Cookie");
         return known.mix(strings().betweenCodePoints('a', 'z').ofLengthBetween(1, 8).map(s -> "X-" + s), 30);
     }
 
+    /** Header values: some meaningful, some arbitrary printable text a client might send. */
+    private static Gen<String> values() {
+        return arbitrary().pick("close", "x-custom, X-Request-Id", "v1", "10.0.0.1", "a, b", "keep-alive", "https", "1.1 proxy-a", "")
+                .mix(strings().betweenCodePoints(' ', '~').ofLengthBetween(1, 12), 40);
+    }
+
     private static Gen<Map<String, List<String>>> headerMaps() {
-        Gen<Map.Entry<String, List<String>>> entry = names().zip(
-                lists().of(arbitrary().pick("close", "x-custom, X-Request-Id", "v1", "10.0.0.1", "a, b", "keep-alive")).ofSizeBetween(1, 2),
-                Map::entry);
+        Gen<Map.Entry<String, List<String>>> entry = names().zip(lists().of(values()).ofSizeBetween(1, 2), Map::entry);
         return lists().of(entry).ofSizeBetween(0, 10).map(list -> {
             Map<String, List<String>> map = new LinkedHashMap<>();
             for (var e : list) map.putIfAbsent(e.getKey(), e.getValue());
@@ -43,7 +55,7 @@ class ForwardHeadersTest {
     @Test
     void noHopByHopOrConnectionNamedHeaderGoesUpstream() {
         qt().forAll(headerMaps()).checkAssert(in -> {
-            var out = ForwardHeaders.request(in, "192.0.2.7", "http");
+            var out = ForwardHeaders.request(in, UNTRUSTED);
             var names = lowerNames(out);
             for (String hop : ForwardHeaders.HOP_BY_HOP) assertFalse(names.contains(hop), hop + " in " + out);
             for (String named : ForwardHeaders.dropped(in)) assertFalse(names.contains(named), named + " in " + out);
@@ -54,7 +66,7 @@ class ForwardHeadersTest {
     @Test
     void endToEndHeadersGoUpstreamUnchanged() {
         qt().forAll(headerMaps()).checkAssert(in -> {
-            var out = ForwardHeaders.request(in, "192.0.2.7", "http");
+            var out = ForwardHeaders.request(in, UNTRUSTED);
             var drop = ForwardHeaders.dropped(in);
             in.forEach((name, values) -> {
                 String lower = name.toLowerCase(Locale.ROOT);
@@ -65,30 +77,105 @@ class ForwardHeadersTest {
         });
     }
 
+    private static Map<String, List<String>> byName(List<Map.Entry<String, String>> out) {
+        return out.stream().collect(Collectors.groupingBy(
+                e -> e.getKey().toLowerCase(Locale.ROOT), Collectors.mapping(Map.Entry::getValue, Collectors.toList())));
+    }
+
+    /** The client's values of one header, joined as one list value; null when it sent none. */
+    private static String sent(Map<String, List<String>> in, String name) {
+        return in.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name)).findFirst()
+                .map(e -> String.join(", ", e.getValue())).orElse(null);
+    }
+
     @Test
-    void forwardedForAppendsTheClientAndTheProxyHeadersAreSetOnce() {
+    void fromAnUntrustedPeerForwardedForIsThePeerAloneAndProtoAndHostAreTheGatewaysOwn() {
         qt().forAll(headerMaps()).checkAssert(in -> {
-            var out = ForwardHeaders.request(in, "192.0.2.7", "http");
-            Map<String, List<String>> byName = out.stream().collect(Collectors.groupingBy(
-                    e -> e.getKey().toLowerCase(Locale.ROOT), Collectors.mapping(Map.Entry::getValue, Collectors.toList())));
-            assertEquals(1, byName.get("x-forwarded-for").size());
-            assertTrue(byName.get("x-forwarded-for").get(0).endsWith("192.0.2.7"));
-            assertEquals(List.of("http"), byName.get("x-forwarded-proto"));
+            var out = byName(ForwardHeaders.request(in, UNTRUSTED));
+            assertEquals(List.of(PEER), out.get("x-forwarded-for"), "no client-supplied value survives");
+            assertEquals(List.of(ForwardHeaders.SCHEME), out.get("x-forwarded-proto"));
             var host = in.get("Host");
-            assertEquals(host == null ? null : List.of(host.get(0)), byName.get("x-forwarded-host"));
+            assertEquals(host == null ? null : List.of(host.get(0)), out.get("x-forwarded-host"));
+        });
+    }
+
+    @Test
+    void fromATrustedPeerForwardedForIsAppendedToAndProtoAndHostAreKept() {
+        qt().forAll(headerMaps()).checkAssert(in -> {
+            var out = byName(ForwardHeaders.request(in, TRUSTED));
+            String forwardedFor = sent(in, "X-Forwarded-For");
+            String proto = sent(in, "X-Forwarded-Proto");
+            String forwardedHost = sent(in, "X-Forwarded-Host");
+            assertEquals(List.of(forwardedFor == null || forwardedFor.isBlank() ? PEER : forwardedFor + ", " + PEER),
+                    out.get("x-forwarded-for"));
+            assertEquals(List.of(proto == null || proto.isBlank() ? ForwardHeaders.SCHEME : proto), out.get("x-forwarded-proto"));
+            var host = in.get("Host");
+            String expectedHost = forwardedHost != null && !forwardedHost.isBlank() ? forwardedHost : host == null ? null : host.get(0);
+            assertEquals(expectedHost == null ? null : List.of(expectedHost), out.get("x-forwarded-host"));
+        });
+    }
+
+    @Test
+    void viaIsTheClientsListWithThisGatewayAppended() {
+        qt().forAll(headerMaps(), booleans().all()).checkAssert((in, trusted) -> {
+            var out = ForwardHeaders.request(in, trusted ? TRUSTED : UNTRUSTED);
+            List<String> via = byName(out).get("via");
+            assertEquals(1, via.size(), "one Via line");
+            String before = sent(in, "Via");
+            assertEquals(before == null || before.isBlank() ? "1.1 gw-self" : before + ", 1.1 gw-self", via.get(0));
+            List<String> receivers = new ArrayList<>(ForwardHeaders.viaReceivers(in));
+            receivers.add(SELF);
+            assertEquals(receivers, ForwardHeaders.viaReceivers(Map.of("Via", via)));
+        });
+    }
+
+    /** A Via header built from hops, each a received-by name, in one or two header lines, some with comments. */
+    private static Gen<List<String>> hops() {
+        return lists().of(arbitrary().pick("proxy-a", "proxy-b", "edge:8080", SELF, "GW-SELF", "gw-self2")).ofSizeBetween(0, 14);
+    }
+
+    @Test
+    void aRequestLoopsWhenItsViaNamesThisGatewayOrHasTooManyHops() {
+        qt().forAll(hops(), integers().between(0, 2), booleans().all()).checkAssert((hops, split, comments) -> {
+            List<String> entries = new ArrayList<>();
+            for (int i = 0; i < hops.size(); i++) {
+                entries.add((i % 2 == 0 ? "1.1 " : "HTTP/1.0 ") + hops.get(i) + (comments && i % 3 == 0 ? " (Varnish/6.0)" : ""));
+            }
+            int cut = Math.min(split, entries.size());
+            List<String> lines = new ArrayList<>();
+            if (cut > 0) lines.add(String.join(", ", entries.subList(0, cut)));
+            if (cut < entries.size()) lines.add(String.join(" ,, ", entries.subList(cut, entries.size())));
+            Map<String, List<String>> in = lines.isEmpty() ? Map.of() : Map.of("via", lines);
+
+            assertEquals(hops, ForwardHeaders.viaReceivers(in));
+            boolean expected = hops.stream().anyMatch(SELF::equalsIgnoreCase) || hops.size() > ForwardHeaders.MAX_VIA_HOPS;
+            assertEquals(expected, ForwardHeaders.loop(in, SELF).isPresent(), in.toString());
         });
     }
 
     @Test
     void examples() {
-        var out = ForwardHeaders.request(Map.of("X-Forwarded-For", List.of("203.0.113.1"), "Host", List.of("gw:7171"),
-                "Connection", List.of("close, X-Secret"), "X-Secret", List.of("s"), "Accept", List.of("*/*")), "10.1.1.1", "http");
-        Map<String, String> flat = new LinkedHashMap<>();
-        out.forEach(e -> flat.put(e.getKey(), e.getValue()));
-        assertEquals(Map.of("Accept", "*/*", "X-Forwarded-For", "203.0.113.1, 10.1.1.1", "X-Forwarded-Proto", "http",
-                "X-Forwarded-Host", "gw:7171"), flat);
+        Map<String, List<String>> in = Map.of("X-Forwarded-For", List.of("203.0.113.1"), "Host", List.of("gw:7171"),
+                "X-Forwarded-Proto", List.of("https"), "Via", List.of("1.1 tls-edge"),
+                "Connection", List.of("close, X-Secret"), "X-Secret", List.of("s"), "Accept", List.of("*/*"));
+        assertEquals(Map.of("Accept", "*/*", "X-Forwarded-For", "203.0.113.1, 10.1.1.1", "X-Forwarded-Proto", "https",
+                "X-Forwarded-Host", "gw:7171", "Via", "1.1 tls-edge, 1.0 gw-a"),
+                flat(ForwardHeaders.request(in, new ForwardHeaders.Hop("10.1.1.1", true, "1.0", "gw-a"))));
+        assertEquals(Map.of("Accept", "*/*", "X-Forwarded-For", "10.1.1.1", "X-Forwarded-Proto", "http",
+                "X-Forwarded-Host", "gw:7171", "Via", "1.1 tls-edge, 1.1 gw-a"),
+                flat(ForwardHeaders.request(in, new ForwardHeaders.Hop("10.1.1.1", false, "1.1", "gw-a"))));
+        assertEquals(List.of("a", "b", ""), ForwardHeaders.viaReceivers(Map.of("VIA", List.of("1.0 a (squid), HTTP/1.1 b", ",1.1,"))));
+        assertEquals(List.of("a", "gw-a"), ForwardHeaders.viaReceivers(Map.of("Via", List.of("1.1 a (unclosed, 1.1 gw-a"))),
+                "an unclosed comment hides no entry after it");
+        assertTrue(ForwardHeaders.loop(Map.of("Via", List.of("1.1 x, 1.1 gw-a")), "gw-a").orElseThrow().contains("loop"));
         assertFalse(ForwardHeaders.returned("Transfer-Encoding", ForwardHeaders.HOP_BY_HOP));
         assertFalse(ForwardHeaders.returned("content-length", ForwardHeaders.HOP_BY_HOP));
         assertTrue(ForwardHeaders.returned("Set-Cookie", ForwardHeaders.HOP_BY_HOP));
+    }
+
+    private static Map<String, String> flat(List<Map.Entry<String, String>> headers) {
+        Map<String, String> flat = new LinkedHashMap<>();
+        headers.forEach(e -> flat.put(e.getKey(), e.getValue()));
+        return flat;
     }
 }

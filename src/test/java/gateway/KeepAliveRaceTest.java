@@ -1,0 +1,40 @@
+package gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A replica that closes idle keep-alive connections races the gateway's connection pool: a POST
+ * written on a connection the replica is just closing is lost, and must not be sent again, since
+ * the same failure follows a POST the replica acted on.
+ */
+class KeepAliveRaceTest {
+
+    /** Node.js's default keepAliveTimeout (uvicorn and Apache httpd: 5 s too). */
+    static final Duration REPLICA_IDLE = Duration.ofSeconds(5);
+
+    @Test
+    void aPostOnAConnectionTheReplicaClosesWhileIdleIsNeither502NorCounted() throws Exception {
+        try (IdleClosingReplica replica = new IdleClosingReplica(REPLICA_IDLE, Duration.ofSeconds(1));
+             Gateway gateway = Gateway.start(Config.parse(List.of("--bind", "127.0.0.1", "--port", "0"), Map.of()))) {
+            Client client = new Client(gateway.uri());
+            client.register("svc", replica.address());
+            List<Integer> statuses = new ArrayList<>();
+            statuses.add(client.get("/svc/0").statusCode());
+            statuses.add(client.send("POST", "/svc/1", "order-1").statusCode());
+            Thread.sleep(REPLICA_IDLE.toMillis() + 200); // into the moment the replica closes the idle connection
+            statuses.add(client.send("POST", "/svc/2", "order-2").statusCode());
+
+            assertEquals(List.of(200, 200, 200), statuses);
+            assertEquals(List.of("GET /0 HTTP/1.1", "POST /1 HTTP/1.1", "POST /2 HTTP/1.1"),
+                    replica.requestLines.stream().map(String::strip).toList(), "each request reached the replica once");
+            assertEquals("{\"services\":[{\"name\":\"svc\",\"replicas\":[{\"address\":\"" + replica.address()
+                    + "\",\"failures\":0}]}],\"store\":\"UP\"}", client.get("/services").body());
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * X-Forwarded-* behind a TLS terminator: believed from the proxies named by --trusted-proxies,
+ * replaced for everyone else. The replica echoes what it received.
+ */
+class TrustedProxiesIntegrationTest {
+
+    Gateway gateway;
+    Backend replica;
+
+    void start(String... flags) throws IOException, InterruptedException {
+        List<String> args = new ArrayList<>(List.of("--bind", "127.0.0.1", "--port", "0"));
+        args.addAll(List.of(flags));
+        gateway = Gateway.start(Config.parse(args, Map.of()));
+        replica = Backend.named("one");
+        new Client(gateway.uri()).register("svc", replica.address());
+    }
+
+    @AfterEach
+    void stop() {
+        if (gateway != null) gateway.close();
+        if (replica != null) replica.close();
+    }
+
+    /** What the replica received for a request carrying the headers a TLS terminator would add. */
+    Map<String, String> forwardedAsSeenByTheReplica() throws Exception {
+        Client client = new Client(gateway.uri());
+        HttpRequest request = HttpRequest.newBuilder(gateway.uri().resolve("/svc/"))
+                .header("X-Forwarded-For", "203.0.113.9, 198.51.100.2")
+                .header("X-Forwarded-Proto", "https")
+                .header("X-Forwarded-Host", "api.example.com")
+                .build();
+        HttpResponse<String> response = client.http.send(request, HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode(), response.body());
+        var headers = replica.seen.get(0).headers();
+        return Map.of("for", String.join(" | ", headers.get("X-Forwarded-For")),
+                "proto", String.join(" | ", headers.get("X-Forwarded-Proto")),
+                "host", String.join(" | ", headers.get("X-Forwarded-Host")));
+    }
+
+    @Test
+    void behindATrustedTlsTerminatorProtoAndHostAreKeptAndForwardedForIsAppendedTo() throws Exception {
+        start("--trusted-proxies", "10.0.0.0/8,127.0.0.0/8");
+        assertEquals(Map.of("for", "203.0.113.9, 198.51.100.2, 127.0.0.1", "proto", "https", "host", "api.example.com"),
+                forwardedAsSeenByTheReplica());
+    }
+
+    @Test
+    void anUntrustedClientCannotSpoofForwardedForProtoOrHost() throws Exception {
+        start("--trusted-proxies", "10.0.0.0/8");
+        assertEquals(Map.of("for", "127.0.0.1", "proto", "http", "host", gateway.uri().getAuthority()),
+                forwardedAsSeenByTheReplica());
+    }
+
+    @Test
+    void byDefaultNoPeerIsTrusted() throws Exception {
+        start();
+        assertEquals(Map.of("for", "127.0.0.1", "proto", "http", "host", gateway.uri().getAuthority()),
+                forwardedAsSeenByTheReplica());
+    }
+}
