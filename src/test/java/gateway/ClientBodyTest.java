@@ -14,40 +14,16 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * Clients that send their bodies slowly, stall or hang up: the replica is never blamed for them,
  * and their waiting never uses up the deadline of the attempts. Raw sockets, real replicas.
  */
-class ClientBodyTest {
+class ClientBodyTest extends GatewayTest {
 
     static final int MiB = 1 << 20;
-
-    final List<AutoCloseable> closing = new ArrayList<>();
-    Gateway gateway;
-    Client client;
-
-    void startGateway(String... flags) throws IOException {
-        List<String> args = new ArrayList<>(List.of("--bind", "127.0.0.1", "--port", "0"));
-        args.addAll(List.of(flags));
-        gateway = Gateway.start(Config.parse(args, Map.of()));
-        closing.add(gateway);
-        client = new Client(gateway.uri());
-    }
-
-    <T extends AutoCloseable> T closeLater(T resource) {
-        closing.add(resource);
-        return resource;
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        for (AutoCloseable c : closing.reversed()) c.close();
-    }
 
     /** A replica that reads (and drops) the whole body, then answers 200 "got N". */
     Backend draining(AtomicInteger uploadsEnded) throws IOException {

@@ -13,38 +13,14 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The proxy over real sockets: real replicas, refusing, failing, hanging and streaming ones. */
-class ProxyIntegrationTest {
-
-    final List<AutoCloseable> closing = new ArrayList<>();
-    Gateway gateway;
-    Client client;
-
-    void startGateway(String... flags) throws IOException {
-        List<String> args = new ArrayList<>(List.of("--bind", "127.0.0.1", "--port", "0"));
-        args.addAll(List.of(flags));
-        gateway = Gateway.start(Config.parse(args, Map.of()));
-        closing.add(gateway);
-        client = new Client(gateway.uri());
-    }
-
-    <T extends AutoCloseable> T closeLater(T resource) {
-        closing.add(resource);
-        return resource;
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        for (AutoCloseable c : closing.reversed()) c.close();
-    }
+class ProxyIntegrationTest extends GatewayTest {
 
     @Test
     void forwardsMethodPathQueryHeadersAndBody() throws Exception {

@@ -1,0 +1,36 @@
+package gateway;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+
+/**
+ * What a test of one in-process gateway needs: a gateway on a free loopback port started with the
+ * given flags, a client for it, and everything the test opened closed after it, newest first.
+ */
+abstract class GatewayTest {
+
+    final List<AutoCloseable> closing = new ArrayList<>();
+    Gateway gateway;
+    Client client;
+
+    void startGateway(String... flags) throws IOException {
+        List<String> args = new ArrayList<>(List.of("--bind", "127.0.0.1", "--port", "0"));
+        args.addAll(List.of(flags));
+        gateway = Gateway.start(Config.parse(args, Map.of()));
+        closing.add(gateway);
+        client = new Client(gateway.uri());
+    }
+
+    <T extends AutoCloseable> T closeLater(T resource) {
+        closing.add(resource);
+        return resource;
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (AutoCloseable c : closing.reversed()) c.close();
+    }
+}
