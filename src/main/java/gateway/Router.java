@@ -37,7 +37,7 @@ final class Router implements HttpHandler {
             aborted = true;
             throw e; // see AbortedResponse: the server must drop this connection, not close the body
         } catch (HttpError e) {
-            if (e.details.get("allow") instanceof String allow) exchange.getResponseHeaders().set("Allow", allow);
+            e.headers.forEach(exchange.getResponseHeaders()::set);
             reply(exchange, e.status, e.getMessage(), e);
         } catch (StoreException e) {
             LOG.warning("store unavailable: " + e.getMessage());

@@ -98,6 +98,16 @@ class ApiIntegrationTest {
     }
 
     @Test
+    void theAllowOfA405IsAHeaderNotABodyField() throws Exception {
+        var put = client.send("PUT", "/register", "{}");
+        assertEquals(405, put.statusCode());
+        assertEquals("POST, DELETE", put.headers().firstValue("Allow").orElseThrow());
+        JsonNode body = json(put);
+        assertEquals(List.of("error"), body.properties().stream().map(Map.Entry::getKey).toList(), put.body());
+        assertEquals("PUT is not allowed on /register (allowed: POST, DELETE)", body.get("error").asText());
+    }
+
+    @Test
     void unknownPathsAre404AndUnknownServicesAre503() throws Exception {
         for (String path : List.of("/", "/health/deep", "/register/x", "/metrics", "/bad%20name/x")) {
             var response = client.get(path);
