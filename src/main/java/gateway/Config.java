@@ -3,10 +3,13 @@ package gateway;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -14,18 +17,19 @@ import java.util.regex.Pattern;
 
 /**
  * Every setting of one gateway, parsed once from the command line and the environment
- * (a flag wins over its environment variable). Immutable; the constructor rejects bad values.
+ * (a flag wins over its environment variable) into typed values: no other class parses a setting
+ * again, and "not configured" is an empty {@code Optional}. Immutable; the constructor rejects bad values.
  */
 record Config(
         InetAddress bind,
         int port,
-        String store,
+        Optional<RedisUrl> redis,
         int failureThreshold,
         Duration connectTimeout,
         Duration requestTimeout,
-        String executor,
+        RequestThreads executor,
         String keyPrefix,
-        String stateFile,
+        Optional<Path> stateFile,
         Duration resyncInterval,
         Duration clientTimeout,
         long retryBufferBytes,
@@ -35,12 +39,15 @@ record Config(
 
     static final String DEFAULT_BIND = "0.0.0.0";
     static final int DEFAULT_PORT = 7171;
-    static final String DEFAULT_STORE = "memory";
+    /** None: the memory store, {@code --store memory}. */
+    static final Optional<RedisUrl> DEFAULT_REDIS = Optional.empty();
     static final int DEFAULT_FAILURE_THRESHOLD = 3;
     static final int DEFAULT_CONNECT_TIMEOUT_MS = 1_000;
     static final int DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
-    static final String DEFAULT_EXECUTOR = "virtual";
+    static final RequestThreads DEFAULT_EXECUTOR = RequestThreads.VIRTUAL;
     static final String DEFAULT_KEY_PREFIX = "";
+    /** None: the memory store's registry lives as long as the process. */
+    static final Optional<Path> DEFAULT_STATE_FILE = Optional.empty();
     static final int DEFAULT_RESYNC_MS = 5_000;
     static final int DEFAULT_CLIENT_TIMEOUT_MS = 30_000;
     static final int DEFAULT_RETRY_BUFFER_MB = 32;
@@ -54,6 +61,20 @@ record Config(
     /** A gateway id is a Via received-by token (RFC 9110 §7.6.3); kept to a safe subset. */
     private static final Pattern GATEWAY_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
+    /** {@code --executor}: the threads that serve requests. */
+    enum RequestThreads {
+        /** One virtual thread per request. */
+        VIRTUAL,
+        /** A pool of {@link Threads#PLATFORM_POOL_SIZE} platform threads, to compare with. */
+        PLATFORM;
+
+        /** As written on the command line: lower case. */
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
     /** One command-line flag, its environment variable and its help line. */
     record Flag(String name, String env, String value, String help) {}
 
@@ -61,7 +82,7 @@ record Config(
             new Flag("--port", "GATEWAY_PORT", "N", "port to listen on; 0 picks a free one (default " + DEFAULT_PORT + ")"),
             new Flag("--bind", "GATEWAY_BIND", "ADDR", "address to listen on (default " + DEFAULT_BIND + ")"),
             new Flag("--store", "GATEWAY_STORE", "memory|redis://[user:pw@]host:port[/db]",
-                    "where the registry lives; rediss:// for TLS (default " + DEFAULT_STORE + ")"),
+                    "where the registry lives; rediss:// for TLS (default memory)"),
             new Flag("--key-prefix", "GATEWAY_KEY_PREFIX", "TEXT", "prefix of every Redis key, to share one Redis (default none)"),
             new Flag("--state-file", "GATEWAY_STATE_FILE", "PATH", "memory store: keep the registry in this file (default none)"),
             new Flag("--resync-ms", "GATEWAY_RESYNC_MS", "N",
@@ -90,15 +111,12 @@ record Config(
 
     Config {
         Objects.requireNonNull(bind, "bind");
+        Objects.requireNonNull(redis, "redis");
+        Objects.requireNonNull(executor, "executor");
+        Objects.requireNonNull(keyPrefix, "keyPrefix");
+        Objects.requireNonNull(stateFile, "stateFile");
         if (port < 0 || port > 65_535) throw new IllegalArgumentException("--port: " + port + " is not in 0-65535");
-        if (!store.equals("memory")) {
-            try {
-                RedisUrl.parse(store);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("--store: expected memory or a redis:// URL; " + e.getMessage());
-            }
-        }
-        if (!stateFile.isEmpty() && !store.equals("memory")) {
+        if (stateFile.isPresent() && redis.isPresent()) {
             throw new IllegalArgumentException("--state-file: only for the memory store (Redis keeps its own data)");
         }
         if (resyncInterval.isNegative() || resyncInterval.isZero()) throw new IllegalArgumentException("--resync-ms: must be at least 1");
@@ -111,8 +129,6 @@ record Config(
             throw new IllegalArgumentException("--client-timeout-ms: must be at least 1");
         if (retryBufferBytes < 0) throw new IllegalArgumentException("--retry-buffer-mb: must be 0 or more");
         if (maxConnections < 1) throw new IllegalArgumentException("--max-connections: " + maxConnections + " must be at least 1");
-        if (!executor.equals("virtual") && !executor.equals("platform"))
-            throw new IllegalArgumentException("--executor: '" + executor + "' is not virtual or platform");
         if (gatewayId.isPresent() && !GATEWAY_ID.matcher(gatewayId.get()).matches())
             throw new IllegalArgumentException("--gateway-id: '" + gatewayId.get() + "' must be 1-64 of A-Z a-z 0-9 . _ -");
         trustedProxies = List.copyOf(trustedProxies);
@@ -147,13 +163,13 @@ record Config(
         return new Config(
                 address(values.getOrDefault("--bind", DEFAULT_BIND)),
                 integer(values, "--port", DEFAULT_PORT),
-                values.getOrDefault("--store", DEFAULT_STORE),
+                redis(values.get("--store")),
                 integer(values, "--failure-threshold", DEFAULT_FAILURE_THRESHOLD),
                 Duration.ofMillis(integer(values, "--connect-timeout-ms", DEFAULT_CONNECT_TIMEOUT_MS)),
                 Duration.ofMillis(integer(values, "--request-timeout-ms", DEFAULT_REQUEST_TIMEOUT_MS)),
-                values.getOrDefault("--executor", DEFAULT_EXECUTOR),
+                executor(values.get("--executor")),
                 values.getOrDefault("--key-prefix", DEFAULT_KEY_PREFIX),
-                values.getOrDefault("--state-file", ""),
+                path(values.get("--state-file")),
                 Duration.ofMillis(integer(values, "--resync-ms", DEFAULT_RESYNC_MS)),
                 Duration.ofMillis(integer(values, "--client-timeout-ms", DEFAULT_CLIENT_TIMEOUT_MS)),
                 integer(values, "--retry-buffer-mb", DEFAULT_RETRY_BUFFER_MB) * MiB,
@@ -177,9 +193,33 @@ record Config(
         return blocks;
     }
 
-    /** The Redis to use, or null for the memory store. */
-    RedisUrl redis() {
-        return store.equals("memory") ? null : RedisUrl.parse(store);
+    /** {@code memory}, or the URL of a Redis. */
+    private static Optional<RedisUrl> redis(String store) {
+        if (store == null) return DEFAULT_REDIS;
+        if (store.equals("memory")) return Optional.empty();
+        try {
+            return Optional.of(RedisUrl.parse(store));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--store: expected memory or a redis:// URL; " + e.getMessage());
+        }
+    }
+
+    private static RequestThreads executor(String kind) {
+        if (kind == null) return DEFAULT_EXECUTOR;
+        for (RequestThreads threads : RequestThreads.values()) {
+            if (threads.toString().equals(kind)) return threads;
+        }
+        throw new IllegalArgumentException("--executor: '" + kind + "' is not virtual or platform");
+    }
+
+    /** Empty (as {@code GATEWAY_STATE_FILE=} leaves it) is none. */
+    private static Optional<Path> path(String file) {
+        if (file == null || file.isEmpty()) return DEFAULT_STATE_FILE;
+        try {
+            return Optional.of(Path.of(file));
+        } catch (InvalidPathException e) {
+            throw new IllegalArgumentException("--state-file: '" + file + "' is not a path: " + e.getReason());
+        }
     }
 
     /**

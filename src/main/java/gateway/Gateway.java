@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
@@ -59,8 +58,8 @@ final class Gateway implements AutoCloseable {
     private final Store store;
     private final Registry registry;
     private final Breaker breaker;
-    private final RegistryWatcher watcher;
-    private final ReportQueue reports;
+    private final Store.Watch watch;
+    private final Store.Reports reports;
     private final BodyWatch bodyWatch;
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CountDownLatch closed = new CountDownLatch(1);
@@ -84,7 +83,7 @@ final class Gateway implements AutoCloseable {
         } catch (StoreException e) {
             LOG.warning("store unreachable at start (" + e.getMessage() + "); routing waits for it to answer");
         }
-        this.watcher = store instanceof RedisStore redis ? new RegistryWatcher(redis, registry, config.resyncInterval()) : null;
+        this.watch = store.watch(registry, config.resyncInterval());
         this.upstreamTasks = Executors.newThreadPerTaskExecutor(Threads.virtual("upstream"));
         this.client = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
@@ -92,10 +91,8 @@ final class Gateway implements AutoCloseable {
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .executor(upstreamTasks)
                 .build();
-        // The memory store answers at once; a remote one is called off the request thread, one
-        // report at a time, so that each replica's reports apply in the order its attempts ended.
-        this.reports = store instanceof MemoryStore ? null : new ReportQueue(ReportQueue.CAPACITY);
-        this.breaker = new Breaker(store, registry, config.failureThreshold(), reports == null ? Runnable::run : reports);
+        this.reports = store.reports(); // in order: each replica's reports apply in the order its attempts ended
+        this.breaker = new Breaker(store, registry, config.failureThreshold(), reports);
         this.id = config.gatewayId().orElseGet(() -> "gw-" + HexFormat.of().toHexDigits(new SecureRandom().nextInt()));
         this.bodyWatch = new BodyWatch(config.clientTimeout());
         Proxy proxy = new Proxy(registry, breaker, client, config.requestTimeout(), new RetryBudget(config.retryBufferBytes()), bodyWatch,
@@ -133,9 +130,8 @@ final class Gateway implements AutoCloseable {
      * @throws IllegalStateException when the state file cannot be used
      */
     static Store openStore(Config config) {
-        RedisUrl redis = config.redis();
-        if (redis != null) return new RedisStore(redis, config.keyPrefix());
-        if (!config.stateFile().isEmpty()) return new MemoryStore(new StateFile(Path.of(config.stateFile())));
+        if (config.redis().isPresent()) return new RedisStore(config.redis().get(), config.keyPrefix());
+        if (config.stateFile().isPresent()) return new MemoryStore(new StateFile(config.stateFile().get()));
         return new MemoryStore();
     }
 
@@ -148,7 +144,7 @@ final class Gateway implements AutoCloseable {
             throw e;
         }
         gateway.server.start();
-        LOG.info("listening on " + gateway.uri() + " (store " + (config.redis() == null ? "memory" : config.redis()) + ", executor " + config.executor()
+        LOG.info("listening on " + gateway.uri() + " (store " + config.redis().map(RedisUrl::toString).orElse("memory") + ", executor " + config.executor()
                 + ", failure threshold " + config.failureThreshold() + ", Via id " + gateway.id + ")");
         return gateway;
     }
@@ -169,9 +165,9 @@ final class Gateway implements AutoCloseable {
         return breaker;
     }
 
-    /** The Redis watcher, or null on the memory store. */
-    RegistryWatcher watcher() {
-        return watcher;
+    /** What keeps the registry fresh from other gateways' changes ({@link Store.Watch#NONE} on the memory store). */
+    Store.Watch watch() {
+        return watch;
     }
 
     /** Blocks until {@link #close} has run. */
@@ -211,12 +207,12 @@ final class Gateway implements AutoCloseable {
         } else {
             server.stop(0);
         }
-        if (watcher != null) watcher.close();
+        watch.close();
         bodyWatch.close();
         requests.shutdownNow();
         client.shutdownNow();
         upstreamTasks.shutdownNow();
-        if (reports != null) reports.close(Duration.ofSeconds(2)); // failure reports still on their way to the store
+        reports.close(Duration.ofSeconds(2)); // failure reports still on their way to the store
         store.close();
         closed.countDown();
         LOG.info("stopped");

@@ -1,6 +1,7 @@
 package gateway;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -15,8 +16,8 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Logger;
 
 /**
- * The embedded store: the seed's key space in two maps, and optionally the registry in a
- * {@link StateFile} written on every change. One lock makes every method atomic, as Redis's single
+ * The embedded store: the seed's key space in two maps, and the registry saved on every change
+ * (to a {@link StateFile}, or nowhere). One lock makes every method atomic, as Redis's single
  * thread does; it is taken on registration and on failures, never on a successful proxied
  * request. Thread-safe.
  */
@@ -29,24 +30,44 @@ final class MemoryStore implements Store {
     private final ReentrantLock lock = new ReentrantLock();
     private final SortedMap<String, SortedSet<String>> services = new TreeMap<>();
     private final Map<String, Long> counters = new HashMap<>();
-    private final StateFile file;
+    private final Persistence saved;
 
+    /** Where the registry is saved besides these maps: a {@link StateFile}, or {@link #NONE}. */
+    interface Persistence {
+
+        /** Nowhere: the registry lives as long as the process. */
+        Persistence NONE = services -> {};
+
+        /**
+         * The registry as last saved; empty when nothing was.
+         *
+         * @throws IllegalStateException saying why what was saved cannot be used
+         */
+        default SortedMap<String, List<String>> load() {
+            return new TreeMap<>();
+        }
+
+        /** Replaces what was saved with {@code services}; on failure, what was saved stays. */
+        void save(Map<String, ? extends List<String>> services) throws IOException;
+    }
+
+    /** A store whose registry lives as long as the process. */
     MemoryStore() {
-        this.file = null;
+        this(Persistence.NONE);
     }
 
     /**
-     * A store that keeps its registry in {@code file}: loaded now, rewritten on every change.
+     * A store that keeps its registry in {@code saved}: loaded now, saved on every change.
      *
-     * @throws IllegalStateException when the file cannot be read, parsed or written
+     * @throws IllegalStateException when what was saved cannot be read, or cannot be written
      */
-    MemoryStore(StateFile file) {
-        this.file = file;
-        file.load().forEach((name, addresses) -> services.put(name, new TreeSet<>(addresses)));
+    MemoryStore(Persistence saved) {
+        this.saved = saved;
+        saved.load().forEach((name, addresses) -> services.put(name, new TreeSet<>(addresses)));
         try {
-            file.save(registry()); // fail at start, not at the first registration, if it cannot be written
+            saved.save(registry()); // fail at start, not at the first registration, if it cannot be written
         } catch (IOException e) {
-            throw new IllegalStateException("state file " + file.path() + " cannot be written: " + e);
+            throw new IllegalStateException(saved + " cannot be written: " + e);
         }
     }
 
@@ -137,7 +158,7 @@ final class MemoryStore implements Store {
             for (String name : List.copyOf(services.keySet())) {
                 if (forget(name, address)) evictedFrom.add(name);
             }
-            persistOrUndo(null);
+            persistEviction();
             return new Failure(count, evictedFrom);
         } finally {
             lock.unlock();
@@ -163,21 +184,24 @@ final class MemoryStore implements Store {
     }
 
     /**
-     * Writes the registry to the state file, if there is one. When that fails a registration is
-     * undone and reported as a store failure (the client must not get a 2xx for what was not
-     * stored); an eviction stands, and the file catches up at the next write.
+     * Saves the registry after a registration or a removal. When that fails the change is undone
+     * and reported as a store failure: the client must not get a 2xx for what was not stored.
      */
     private void persistOrUndo(Runnable undo) {
-        if (file == null) return;
         try {
-            file.save(registry());
+            saved.save(registry());
         } catch (IOException e) {
-            if (undo == null) {
-                LOG.warning("state file " + file.path() + " not updated after an eviction: " + e);
-                return;
-            }
             undo.run();
-            throw new StoreException("state file " + file.path() + " cannot be written", e);
+            throw new StoreException(saved + " cannot be written", e);
+        }
+    }
+
+    /** Saves the registry after an eviction, which stands even when that fails: the next save catches up. */
+    private void persistEviction() {
+        try {
+            saved.save(registry());
+        } catch (IOException e) {
+            LOG.warning(saved + " not updated after an eviction: " + e);
         }
     }
 
@@ -196,6 +220,18 @@ final class MemoryStore implements Store {
     @Override
     public boolean ping() {
         return true;
+    }
+
+    /** Only this gateway changes these maps: its registry sees every change as it makes it. */
+    @Override
+    public Watch watch(Registry registry, Duration resync) {
+        return Watch.NONE;
+    }
+
+    /** A report takes a lock and a map update (and a file write on eviction): no reason to queue it. */
+    @Override
+    public Reports reports() {
+        return Reports.DIRECT;
     }
 
     @Override

@@ -8,7 +8,7 @@ import java.time.Duration;
  * every (re)subscription, since pub/sub drops what it published while we were away), and a
  * periodic full resync as the safety net for anything missed. Thread-safe.
  */
-final class RegistryWatcher implements AutoCloseable {
+final class RegistryWatcher implements Store.Watch {
 
     /** Back-off between restarts of a failed loop: quick at first, never hammering a Redis that is down. */
     static final Duration MIN_BACKOFF = Duration.ofMillis(100);

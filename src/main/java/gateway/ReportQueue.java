@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -18,7 +17,7 @@ import java.util.logging.Logger;
  * the store in that order. Bounded: while the store lags, a report that finds the queue full is
  * dropped (one WARNING per burst), never waited for. Thread-safe.
  */
-final class ReportQueue implements Executor, AutoCloseable {
+final class ReportQueue implements Store.Reports, AutoCloseable {
 
     private static final Logger LOG = Log.get(ReportQueue.class);
 
@@ -80,7 +79,8 @@ final class ReportQueue implements Executor, AutoCloseable {
     }
 
     /** Stops taking reports, applies those already queued for up to {@code grace}, then stops. */
-    void close(Duration grace) {
+    @Override
+    public void close(Duration grace) {
         if (closed) return;
         closed = true;
         long deadline = System.nanoTime() + grace.toNanos();

@@ -21,7 +21,7 @@ import java.util.TreeMap;
  * so a crash leaves the old file or the new one, never half of one. Failure counters are not kept:
  * they describe the last few seconds only. Not thread-safe: its store serialises the calls.
  */
-final class StateFile {
+final class StateFile implements MemoryStore.Persistence {
 
     private final Path path;
 
@@ -36,7 +36,8 @@ final class StateFile {
      *
      * @throws IllegalStateException saying why the file cannot be used (never ignored silently)
      */
-    SortedMap<String, List<String>> load() {
+    @Override
+    public SortedMap<String, List<String>> load() {
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(path);
@@ -68,7 +69,8 @@ final class StateFile {
     }
 
     /** Replaces the file with {@code services}; on failure the old file stays as it was. */
-    void save(Map<String, ? extends List<String>> services) throws IOException {
+    @Override
+    public void save(Map<String, ? extends List<String>> services) throws IOException {
         Path dir = path.getParent();
         Path tmp = Files.createTempFile(dir, path.getFileName().toString(), ".tmp");
         try {
@@ -86,8 +88,10 @@ final class StateFile {
         }
     }
 
-    Path path() {
-        return path;
+    /** As messages name it. */
+    @Override
+    public String toString() {
+        return "state file " + path;
     }
 
     private static String firstLine(String message) {

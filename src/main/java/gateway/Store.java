@@ -1,17 +1,20 @@
 package gateway;
 
+import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
+import java.util.concurrent.Executor;
 
 /**
  * Where the registry and the failure counters live, named as the seed names them: a service's
  * replica addresses under the service's name, a replica's consecutive failures under
  * {@code circuit-breaker#ADDRESS}. Two implementations: {@link MemoryStore} (embedded default)
- * and a Redis store shared by many gateways.
+ * and {@link RedisStore}, shared by many gateways; each also says what the gateway must run
+ * around it ({@link #watch}, {@link #reports}).
  *
- * <p>Implementations are thread-safe and every method is atomic. Any method may throw
+ * <p>Implementations are thread-safe and every data method is atomic. Any data method may throw
  * {@link StoreException} when the store cannot be reached.
  */
 interface Store extends AutoCloseable {
@@ -89,6 +92,41 @@ interface Store extends AutoCloseable {
 
     /** True when the store answers now. */
     boolean ping();
+
+    /**
+     * Keeps {@code registry} up to date with the changes other gateways make in this store, and
+     * rereads it every {@code resync} in case a change went unnoticed, until the watch is closed.
+     * A store that only this gateway changes has nothing to watch: {@link Watch#NONE}.
+     */
+    Watch watch(Registry registry, Duration resync);
+
+    /**
+     * A new lane for the breaker's reports to this store (failures counted, counts reset), which
+     * applies them in the order they were submitted; the caller closes it. {@link Reports#DIRECT}
+     * for a store that answers at once; a {@link ReportQueue} for a remote one, so that a slow
+     * store never delays a client's request.
+     */
+    Reports reports();
+
+    /** What {@link #watch} started; closing it stops it. */
+    interface Watch extends AutoCloseable {
+
+        /** Watches nothing. */
+        Watch NONE = () -> {};
+
+        @Override
+        void close();
+    }
+
+    /** Applies reports in the order they were submitted. */
+    interface Reports extends Executor {
+
+        /** On the caller's thread, before {@code execute} returns: nothing is ever pending. */
+        Reports DIRECT = Runnable::run;
+
+        /** Stops taking reports, and applies those still pending for up to {@code grace}. */
+        default void close(Duration grace) {}
+    }
 
     @Override
     void close();

@@ -26,12 +26,11 @@ final class Threads {
     }
 
     /** Request executor: one virtual thread per request, or a bounded platform pool to compare with. */
-    static ExecutorService requests(String kind) {
-        if (kind.equals("platform")) {
-            ThreadFactory platform = Thread.ofPlatform().name("request-", 0).daemon(true)
-                    .uncaughtExceptionHandler(LOG_UNCAUGHT).factory();
-            return Executors.newFixedThreadPool(PLATFORM_POOL_SIZE, platform);
-        }
-        return Executors.newThreadPerTaskExecutor(virtual("request"));
+    static ExecutorService requests(Config.RequestThreads kind) {
+        return switch (kind) {
+            case VIRTUAL -> Executors.newThreadPerTaskExecutor(virtual("request"));
+            case PLATFORM -> Executors.newFixedThreadPool(PLATFORM_POOL_SIZE, Thread.ofPlatform().name("request-", 0)
+                    .daemon(true).uncaughtExceptionHandler(LOG_UNCAUGHT).factory());
+        };
     }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -18,8 +19,8 @@ class ConfigTest {
     @Test
     void defaultsWhenNothingIsGiven() throws Exception {
         Config c = Config.parse(List.of(), Map.of());
-        assertEquals(new Config(InetAddress.getByName("0.0.0.0"), 7171, "memory", 3, Duration.ofMillis(1000), Duration.ofMillis(30000), "virtual",
-                "", "", Duration.ofMillis(5000), Duration.ofMillis(30_000), 32L << 20, 1000,
+        assertEquals(new Config(InetAddress.getByName("0.0.0.0"), 7171, Optional.empty(), 3, Duration.ofMillis(1000), Duration.ofMillis(30000),
+                Config.RequestThreads.VIRTUAL, "", Optional.empty(), Duration.ofMillis(5000), Duration.ofMillis(30_000), 32L << 20, 1000,
                 Optional.empty(), List.of()), c);
     }
 
@@ -29,7 +30,7 @@ class ConfigTest {
                 Map.of("GATEWAY_BIND", "127.0.0.1", "GATEWAY_REQUEST_TIMEOUT_MS", "250", "GATEWAY_CONNECT_TIMEOUT_MS", "50"));
         assertEquals(8080, c.port());
         assertEquals(5, c.failureThreshold());
-        assertEquals("platform", c.executor());
+        assertEquals(Config.RequestThreads.PLATFORM, c.executor());
         assertEquals("127.0.0.1", c.bind().getHostAddress());
         assertEquals(Duration.ofMillis(250), c.requestTimeout());
         assertEquals(Duration.ofMillis(50), c.connectTimeout());
@@ -64,6 +65,7 @@ class ConfigTest {
             --store              | redis://:pw@h:x | --store: expected memory or a redis:// URL; redis url 'redis://***@h:x' is invalid: port 'x' is not a number
             --resync-ms          | 0       | --resync-ms: must be at least 1
             --executor           | fibers  | --executor: 'fibers' is not virtual or platform
+            --executor           | VIRTUAL | --executor: 'VIRTUAL' is not virtual or platform
             --bind               | ' '     | --bind: must not be empty
             --bind               | 999.1.1.1 | --bind: '999.1.1.1' is not an IP address or a known host name
             --bind               | no-such-host.invalid | --bind: 'no-such-host.invalid' is not an IP address or a known host name
@@ -112,12 +114,30 @@ class ConfigTest {
     @Test
     void redisStoreAndItsOptions() {
         Config c = Config.parse(List.of("--store", "redis://127.0.0.1:6390/2", "--key-prefix", "blue:"), Map.of());
-        assertEquals(new RedisUrl(false, "127.0.0.1", 6390, null, null, 2), c.redis());
+        assertEquals(Optional.of(new RedisUrl(false, "127.0.0.1", 6390, null, null, 2)), c.redis());
         assertEquals("blue:", c.keyPrefix());
-        assertEquals(null, Config.parse(List.of(), Map.of()).redis());
+        assertEquals(Optional.empty(), Config.parse(List.of(), Map.of()).redis());
+        assertEquals(Optional.empty(), Config.parse(List.of("--store", "memory"), Map.of()).redis());
         var e = assertThrows(IllegalArgumentException.class,
                 () -> Config.parse(List.of("--store", "redis://h:1", "--state-file", "/tmp/x.json"), Map.of()));
         assertEquals("--state-file: only for the memory store (Redis keeps its own data)", e.getMessage());
+    }
+
+    @Test
+    void theStateFileIsAPathAndEmptyMeansNone() {
+        assertEquals(Optional.of(Path.of("/tmp/gw.json")), Config.parse(List.of("--state-file", "/tmp/gw.json"), Map.of()).stateFile());
+        assertEquals(Optional.empty(), Config.parse(List.of(), Map.of()).stateFile());
+        assertEquals(Optional.empty(), Config.parse(List.of(), Map.of("GATEWAY_STATE_FILE", "")).stateFile());
+        var e = assertThrows(IllegalArgumentException.class, () -> Config.parse(List.of("--state-file", "a\0b"), Map.of()));
+        assertTrue(e.getMessage().startsWith("--state-file: ") && e.getMessage().contains("is not a path"), e.getMessage());
+    }
+
+    @Test
+    void theExecutorIsOneOfTwoKindsWrittenInLowerCase() {
+        for (Config.RequestThreads kind : Config.RequestThreads.values()) {
+            assertEquals(kind, Config.parse(List.of("--executor", kind.toString()), Map.of()).executor());
+        }
+        assertEquals("virtual", Config.RequestThreads.VIRTUAL.toString(), "as the help and the start line show it");
     }
 
     @Test

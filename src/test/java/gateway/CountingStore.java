@@ -1,5 +1,6 @@
 package gateway;
 
+import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -82,6 +83,16 @@ final class CountingStore implements Store {
     @Override
     public boolean ping() {
         return !down.get() && store.ping();
+    }
+
+    @Override
+    public Watch watch(Registry registry, Duration resync) {
+        return store.watch(registry, resync);
+    }
+
+    @Override
+    public Reports reports() {
+        return store.reports();
     }
 
     @Override

@@ -162,6 +162,11 @@ class RedisGatewayTest {
         assertEquals(Set.of(replica.url()), replicas(g, "svc"));
     }
 
+    /** Restarts of the Redis watcher's loops so far. */
+    static long restarts(Gateway g) {
+        return ((RegistryWatcher) g.watch()).restarts();
+    }
+
     /** The failure count that {@code /services} shows for the only replica of the only service. */
     static long failuresShown(Client via) {
         try {
@@ -191,7 +196,7 @@ class RedisGatewayTest {
         String dead = Backend.refusing();
         client.register("svc", good.address());
         client.register("svc", dead);
-        long restartsBefore = g.watcher().restarts();
+        long restartsBefore = restarts(g);
 
         redis.kill();
         Await.until(PROPAGATION, "health reports the store down",
@@ -208,7 +213,7 @@ class RedisGatewayTest {
         // The subscriber came back and resynced: the store still holds the dead replica, since the
         // local eviction never reached it.
         Await.until(PROPAGATION, "the snapshot is resynced from Redis", () -> replicas(g, "svc").size() == 2);
-        assertTrue(g.watcher().restarts() > restartsBefore, "the kill broke the subscriber loop, and it was restarted");
+        assertTrue(restarts(g) > restartsBefore, "the kill broke the subscriber loop, and it was restarted");
         assertEquals(201, client.register("other", good.address()).statusCode());
         assertTrue(client.get("/services").body().contains(good.address()), "what was registered before is still there");
 

@@ -11,15 +11,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -121,6 +125,35 @@ class RedisStoreContractTest extends StoreContract {
 
         assertTrue(store.add(USERS, B));
         assertTrue(store.ping());
+    }
+
+    @Test
+    void aWatchKeepsARegistryFreshWithWhatAnotherWriterChanges() throws Exception {
+        Registry registry = new Registry(store);
+        String replica = "http://10.0.0.9:8080";
+        try (RedisStore other = redisStore(server.url(), PREFIX); Store.Watch watch = store.watch(registry, Duration.ofMinutes(10))) {
+            other.add(USERS, replica); // no resync in time: only a notice, or the reread on subscribing, brings it
+            Await.until(Duration.ofSeconds(5), "the registry sees the other writer's replica",
+                    () -> registry.snapshot().toMap().equals(Map.of(USERS, List.of(Address.parse(replica)))));
+        }
+    }
+
+    @Test
+    void reportsAreAppliedOffTheCallersThreadInTheOrderSubmitted() {
+        Thread caller = Thread.currentThread();
+        List<Integer> order = Collections.synchronizedList(new ArrayList<>());
+        Set<Thread> ranOn = ConcurrentHashMap.newKeySet();
+        Store.Reports reports = store.reports();
+        for (int i = 0; i < 100; i++) {
+            int n = i;
+            reports.execute(() -> {
+                ranOn.add(Thread.currentThread());
+                order.add(n);
+            });
+        }
+        reports.close(Duration.ofSeconds(5)); // applies what is queued first
+        assertEquals(IntStream.range(0, 100).boxed().toList(), order);
+        assertFalse(ranOn.contains(caller), "never on the request's thread");
     }
 
     @Test

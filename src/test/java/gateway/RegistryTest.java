@@ -186,6 +186,16 @@ class RegistryTest {
         }
 
         @Override
+        public Watch watch(Registry registry, java.time.Duration resync) {
+            return Watch.NONE;
+        }
+
+        @Override
+        public Reports reports() {
+            return Reports.DIRECT;
+        }
+
+        @Override
         public void close() {}
     }
 
