@@ -68,7 +68,7 @@ final class Api {
         try {
             body.put("services", fromStore());
             body.put("store", "UP");
-        } catch (StoreException e) {
+        } catch (Store.Unavailable e) {
             body.put("services", fromSnapshot());
             body.put("store", "DOWN");
         }

@@ -100,7 +100,7 @@ final class Breaker {
         if (storeBackingOff()) return;
         try {
             store.resetFailures(url);
-        } catch (StoreException e) {
+        } catch (Store.Unavailable e) {
             storeFailed();
             LOG.fine("failure count of " + url + " not reset: " + e.getMessage());
         }
@@ -115,7 +115,7 @@ final class Breaker {
         } else {
             try {
                 failure = store.recordFailure(service, address.url(), threshold);
-            } catch (StoreException e) {
+            } catch (Store.Unavailable e) {
                 storeFailed();
                 failure = countLocally(service, address);
                 where = " (counted locally: " + e.getMessage() + ")";

@@ -80,7 +80,7 @@ final class Gateway implements AutoCloseable {
         this.registry = new Registry(store);
         try {
             registry.refresh();
-        } catch (StoreException e) {
+        } catch (Store.Unavailable e) {
             LOG.warning("store unreachable at start (" + e.getMessage() + "); routing waits for it to answer");
         }
         this.watch = store.watch(registry, config.resyncInterval());

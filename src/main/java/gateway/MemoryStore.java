@@ -192,7 +192,7 @@ final class MemoryStore implements Store {
             saved.save(registry());
         } catch (IOException e) {
             undo.run();
-            throw new StoreException(saved + " cannot be written", e);
+            throw new Store.Unavailable(saved + " cannot be written", e);
         }
     }
 

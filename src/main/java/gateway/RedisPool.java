@@ -20,7 +20,7 @@ import redis.clients.jedis.exceptions.JedisException;
 /**
  * The pooled connections to one Redis, and the one way a command runs on them: within a deadline,
  * on a fresh connection once more when a pooled one turns out dead, Jedis's exceptions turned
- * into {@link StoreException}. Thread-safe.
+ * into {@link Store.Unavailable}. Thread-safe.
  */
 final class RedisPool implements AutoCloseable {
 
@@ -60,7 +60,7 @@ final class RedisPool implements AutoCloseable {
     }
 
     /**
-     * Runs {@code command} and returns its result, or fails with {@link StoreException} when it
+     * Runs {@code command} and returns its result, or fails with {@link Store.Unavailable} when it
      * fails or is not done by {@code deadline}, whatever the pool does meanwhile (commons-pool
      * replaces a broken connection at once, on the caller's thread, and against a stalled Redis
      * that waits a socket timeout of its own). A late command is interrupted, which closes its
@@ -71,18 +71,18 @@ final class RedisPool implements AutoCloseable {
         try {
             result = calls.submit(() -> retryingADeadConnection(command));
         } catch (RejectedExecutionException e) {
-            throw new StoreException("redis at " + url.authority() + ": the store is closed", e);
+            throw new Store.Unavailable("redis at " + url.authority() + ": the store is closed", e);
         }
         try {
             return result.get(deadline.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException r) throw r;
-            throw new StoreException("redis at " + url.authority() + " failed: " + e.getCause(), e.getCause());
+            throw new Store.Unavailable("redis at " + url.authority() + " failed: " + e.getCause(), e.getCause());
         } catch (TimeoutException e) {
-            throw new StoreException("redis at " + url.authority() + " unreachable: no answer within " + deadline.toMillis() + " ms", e);
+            throw new Store.Unavailable("redis at " + url.authority() + " unreachable: no answer within " + deadline.toMillis() + " ms", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new StoreException("redis at " + url.authority() + ": interrupted while waiting for it", e);
+            throw new Store.Unavailable("redis at " + url.authority() + ": interrupted while waiting for it", e);
         } finally {
             result.cancel(true);
         }
@@ -118,9 +118,9 @@ final class RedisPool implements AutoCloseable {
     }
 
     /** The url in the message is only host:port: never the password. */
-    static StoreException failure(RedisUrl url, JedisException e) {
+    static Store.Unavailable failure(RedisUrl url, JedisException e) {
         String what = e instanceof JedisConnectionException ? " unreachable: " : " failed: ";
-        return new StoreException("redis at " + url.authority() + what + e.getMessage(), e);
+        return new Store.Unavailable("redis at " + url.authority() + what + e.getMessage(), e);
     }
 
     @Override

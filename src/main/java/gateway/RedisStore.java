@@ -223,7 +223,7 @@ final class RedisStore implements Store {
     public boolean ping() {
         try {
             return "PONG".equals(pool.call(client::ping, PING_DEADLINE));
-        } catch (StoreException e) { // "does it answer?" is a question, never an error
+        } catch (Store.Unavailable e) { // "does it answer?" is a question, never an error
             return false;
         }
     }
@@ -248,7 +248,7 @@ final class RedisStore implements Store {
     /**
      * Delivers each message on {@code channel} (a full name, as for publish) to {@code onMessage}, on
      * this thread, over a connection of its own; runs {@code onSubscribed} once Redis confirms.
-     * Blocks until {@link #close()}, then returns; throws {@link StoreException} when the
+     * Blocks until {@link #close()}, then returns; throws {@link Store.Unavailable} when the
      * connection cannot be made or breaks. An exception from a callback ends it and propagates.
      */
     void subscribe(String channel, Consumer<String> onMessage, Runnable onSubscribed) {
@@ -302,7 +302,7 @@ final class RedisStore implements Store {
         return pool.call(command, CALL_DEADLINE);
     }
 
-    private StoreException failure(JedisException e) {
+    private Store.Unavailable failure(JedisException e) {
         return RedisPool.failure(url, e);
     }
 

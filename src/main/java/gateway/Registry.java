@@ -74,7 +74,7 @@ final class Registry {
         }
         try {
             refresh();
-        } catch (StoreException e) {
+        } catch (Store.Unavailable e) {
             LOG.warning("registry not reread after evicting " + address + ": " + e.getMessage());
         }
     }

@@ -39,7 +39,7 @@ final class Router implements HttpHandler {
         } catch (HttpError e) {
             e.headers.forEach(exchange.getResponseHeaders()::set);
             reply(exchange, e.status, e.getMessage(), e);
-        } catch (StoreException e) {
+        } catch (Store.Unavailable e) {
             LOG.warning("store unavailable: " + e.getMessage());
             reply(exchange, 503, "the registry store is unavailable: " + e.getMessage(), null);
         } catch (IOException e) {

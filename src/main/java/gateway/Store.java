@@ -15,7 +15,7 @@ import java.util.concurrent.Executor;
  * around it ({@link #watch}, {@link #reports}).
  *
  * <p>Implementations are thread-safe and every data method is atomic. Any data method may throw
- * {@link StoreException} when the store cannot be reached.
+ * {@link Unavailable} when the store cannot be reached.
  */
 interface Store extends AutoCloseable {
 
@@ -23,6 +23,13 @@ interface Store extends AutoCloseable {
 
     static String failureKey(String address) {
         return FAILURE_KEY_PREFIX + address;
+    }
+
+    /** The store could not be reached or answered wrongly; clients see it as 503. */
+    final class Unavailable extends RuntimeException {
+        Unavailable(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 
     /**

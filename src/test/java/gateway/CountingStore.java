@@ -101,6 +101,6 @@ final class CountingStore implements Store {
     }
 
     private void up() {
-        if (down.get()) throw new StoreException("test store is down", null);
+        if (down.get()) throw new Store.Unavailable("test store is down", null);
     }
 }

@@ -47,9 +47,9 @@ class MemoryStoreContractTest extends StoreContract {
             assertEquals(Map.of(USERS, List.of(A, B)), saves.last());
 
             saves.failing.set(true);
-            var e = assertThrows(StoreException.class, () -> memory.add(ORDERS, C));
+            var e = assertThrows(Store.Unavailable.class, () -> memory.add(ORDERS, C));
             assertEquals("disk full", e.getCause().getMessage());
-            assertThrows(StoreException.class, () -> memory.remove(USERS, B));
+            assertThrows(Store.Unavailable.class, () -> memory.remove(USERS, B));
             assertEquals(Map.of(USERS, List.of(A, B)), memory.registry(), "neither change was kept");
 
             assertEquals(List.of(USERS), memory.recordFailure(USERS, A, 1).evictedFrom(), "an eviction stands, saved or not");

@@ -200,7 +200,7 @@ class RedisStoreContractTest extends StoreContract {
             assertTrue(right.add(USERS, A));
             assertEquals(Map.of(USERS, List.of(A)), right.registry());
 
-            StoreException e = assertThrows(StoreException.class, () -> wrong.add(USERS, B));
+            Store.Unavailable e = assertThrows(Store.Unavailable.class, () -> wrong.add(USERS, B));
             assertFalse(e.getMessage().contains("wrong-pw"), e.getMessage());
             assertFalse(wrong.ping());
         } finally {
@@ -215,13 +215,13 @@ class RedisStoreContractTest extends StoreContract {
             closedPort = socket.getLocalPort();
         }
         try (RedisStore down = redisStore("redis://gw:hunter2@127.0.0.1:" + closedPort, PREFIX)) {
-            StoreException e = assertThrows(StoreException.class, () -> down.add(USERS, A));
+            Store.Unavailable e = assertThrows(Store.Unavailable.class, () -> down.add(USERS, A));
 
             assertTrue(e.getMessage().startsWith("redis at 127.0.0.1:" + closedPort + " unreachable"), e.getMessage());
             assertFalse(e.getMessage().contains("hunter2"), e.getMessage());
-            assertThrows(StoreException.class, down::registry);
-            assertThrows(StoreException.class, () -> down.failures(List.of(A)));
-            assertThrows(StoreException.class, () -> down.subscribe("x", m -> {}, () -> {}));
+            assertThrows(Store.Unavailable.class, down::registry);
+            assertThrows(Store.Unavailable.class, () -> down.failures(List.of(A)));
+            assertThrows(Store.Unavailable.class, () -> down.subscribe("x", m -> {}, () -> {}));
             assertFalse(down.ping());
         }
     }
@@ -278,11 +278,11 @@ class RedisStoreContractTest extends StoreContract {
             server.stop();
             try {
                 assertTrue(changes.ended.await(5, TimeUnit.SECONDS), "subscribe returned");
-                assertInstanceOf(StoreException.class, changes.error.get());
+                assertInstanceOf(Store.Unavailable.class, changes.error.get());
                 assertFalse(store.ping());
-                StoreException e = assertThrows(StoreException.class, () -> store.add(USERS, B));
+                Store.Unavailable e = assertThrows(Store.Unavailable.class, () -> store.add(USERS, B));
                 assertTrue(e.getMessage().startsWith("redis at 127.0.0.1:" + server.port()), e.getMessage());
-                assertThrows(StoreException.class, store::registry);
+                assertThrows(Store.Unavailable.class, store::registry);
             } finally {
                 server.start();
             }
@@ -301,7 +301,7 @@ class RedisStoreContractTest extends StoreContract {
         // would wait and succeed late. WRITE, not ALL, so that CLIENT UNPAUSE itself gets through.
         admin.clientPause(10_000, ClientPauseMode.WRITE);
         try {
-            assertThrows(StoreException.class, () -> store.add(USERS, B));
+            assertThrows(Store.Unavailable.class, () -> store.add(USERS, B));
         } finally {
             admin.clientUnpause();
         }
