@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -91,6 +92,7 @@ class StateFileTest {
     }
 
     @Test
+    @Tag("subprocess") // runs target/gateway.jar: left out of ./build.sh mutation (see pom.xml)
     void theCliSaysWhatIsWrongWithTheFileAndExitsOne() throws Exception {
         Path file = Files.writeString(dir.resolve("registry.json"), "not json");
         try (Launched gw = Launched.start(null, Map.of("GATEWAY_STATE_FILE", file.toString()), "--port", "0")) {
