@@ -4,6 +4,8 @@
 #   ./build.sh test       run every test (unit, property, integration over real sockets)
 #   ./build.sh run [...]  build if needed, then start the gateway with the given flags
 #   ./build.sh bench      build if needed, then the end-to-end benchmark (benchmarks/run.sh)
+#   ./build.sh mutation [...]  PIT mutation testing (pom.xml profile "mutation"): HTML report in
+#                         target/pit-reports/, killed mutants per class and in total on stdout
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -82,6 +84,20 @@ aot_train() {
   [ -s "$AOT" ] && echo "AOT cache written to $AOT" >&2 || true
 }
 
+# Killed/total per class (nested classes and lambdas count for their outer class) and in total,
+# from PIT's mutations.xml, which has one <mutation detected='true|false' ...> element per line.
+mutation_scores() {
+  [ -s "$1" ] || die "no $1: did PIT run?"
+  printf '%-16s %7s %6s\n' class killed score
+  awk '/<mutation / {
+         c = $0; sub(/.*<mutatedClass>/, "", c); sub(/<.*/, "", c); sub(/^gateway\./, "", c); sub(/\$.*/, "", c)
+         total[c]++; if ($0 ~ /detected=.true./) killed[c]++
+       }
+       END { for (c in total) print c, killed[c] + 0, total[c] }' "$1" \
+    | sort | awk '{ printf "%-16s %3d/%-3d %5.1f%%\n", $1, $2, $3, 100 * $2 / $3; k += $2; n += $3 }
+                  END { if (n) printf "%-16s %3d/%-3d %5.1f%%\n", "TOTAL", k, n, 100 * k / n }'
+}
+
 aot_flags() { [ -s "$AOT" ] && [ "$AOT" -nt target/gateway.jar ] && echo "-XX:AOTCache=$AOT"; }
 
 cmd=${1:-build}
@@ -93,5 +109,8 @@ case "$cmd" in
          exec "$JAVA_HOME/bin/java" "${JVM_FLAGS[@]}" $(aot_flags) -jar target/gateway.jar "$@" ;;
   bench) if [ -z "${GATEWAY_JAR:-}" ] && jar_is_stale; then build; fi
          BENCH_VIA_BUILD=1 GATEWAY_JVM_FLAGS="${JVM_FLAGS[*]}" MVN_CMD="${MVN[*]}" exec benchmarks/run.sh "$@" ;;
-  *) die "unknown command '$cmd' (expected: build, test, run, bench)" ;;
+  # Extra arguments narrow the run, e.g. -DtargetClasses=gateway.Breaker -DtargetTests=gateway.BreakerTest
+  mutation) "${MVN[@]}" -Pmutation test-compile org.pitest:pitest-maven:mutationCoverage "$@" | sed 's/\x1b\[[0-9;]*m//g'
+            mutation_scores target/pit-reports/mutations.xml ;;
+  *) die "unknown command '$cmd' (expected: build, test, run, bench, mutation)" ;;
 esac

@@ -154,4 +154,22 @@ class AddressTest {
             assertTrue(!(url.startsWith("http://") && authority.endsWith(":80")) && !(url.startsWith("https://") && authority.endsWith(":443")), url);
         });
     }
+
+    @Test
+    void theLengthLimitIsInclusive() {
+        String base = "http://h:1/";
+        String longest = base + "a".repeat(Address.MAX_LENGTH - base.length());
+        assertEquals(longest, Address.parse(longest).url());
+        var e = assertThrows(IllegalArgumentException.class, () -> Address.parse(longest + "a"));
+        assertTrue(e.getMessage().startsWith("address is longer than 2048 characters"), e.getMessage());
+    }
+
+    @Test
+    void controlCharactersAreRefusedAsNotPrintableAscii() {
+        for (String raw : java.util.List.of("http://host:1/a\u007f", "http://host:1/a\u001f", "host:1\t")) {
+            var e = assertThrows(IllegalArgumentException.class, () -> Address.parse(raw));
+            assertTrue(e.getMessage().contains("must be ASCII"), e.getMessage());
+        }
+        assertEquals("http://host:1/~", Address.parse("http://host:1/~").url(), "'~' (0x7e) is the last printable one");
+    }
 }

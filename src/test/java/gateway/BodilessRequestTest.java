@@ -1,12 +1,17 @@
 package gateway;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.URI;
+import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -65,5 +70,27 @@ class BodilessRequestTest {
         assertTrue(raw.startsWith("HTTP/1.1 200 "), raw);
         assertEquals("POST 0 null", upstreamLength(0));
         assertEquals("DELETE 0 null", upstreamLength(1));
+    }
+
+    @Test
+    void anyOtherMethodKeepsEverythingTheBuilderWasToldButTheBody() {
+        for (boolean expectContinue : List.of(true, false)) {
+            HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create("http://h:1/x?q=1"))
+                    .timeout(Duration.ofMillis(1234)).expectContinue(expectContinue)
+                    .version(HttpClient.Version.HTTP_1_1).header("X-A", "1");
+            HttpRequest request = BodilessRequest.of(builder, "PURGE");
+            assertEquals("PURGE", request.method());
+            assertEquals(Optional.empty(), request.bodyPublisher());
+            assertEquals(Optional.of(Duration.ofMillis(1234)), request.timeout(), "the attempt's deadline");
+            assertEquals(expectContinue, request.expectContinue());
+            assertEquals(Optional.of(HttpClient.Version.HTTP_1_1), request.version());
+            assertEquals(URI.create("http://h:1/x?q=1"), request.uri());
+            assertEquals(List.of("1"), request.headers().allValues("X-A"));
+        }
+        for (String method : List.of("GET", "HEAD", "DELETE")) {
+            HttpRequest own = BodilessRequest.of(HttpRequest.newBuilder(URI.create("http://h:1/")), method);
+            assertFalse(own instanceof BodilessRequest, "the builder's own request for " + method);
+            assertEquals(method, own.method());
+        }
     }
 }

@@ -124,4 +124,48 @@ class BreakerTest {
         assertEquals(null, registry.snapshot().get("y"), "from every service that listed it");
         assertEquals(Map.of("x", List.of(A.url()), "y", List.of(A.url())), store.store.registry(), "the store still has it");
     }
+
+    @Test
+    void whileTheStoreIsDownAReplicaIsEvictedAtTheThresholdNotBefore() {
+        CountingStore store = new CountingStore(new MemoryStore());
+        Registry registry = new Registry(store);
+        registry.register(new Registration("x", A));
+        Breaker breaker = new Breaker(store, registry, 3, Runnable::run);
+        store.down.set(true);
+        for (int i = 0; i < 2; i++) breaker.report("x", A, Outcome.IO_FAILED);
+        assertEquals(0, breaker.evictions(), "two failures of three");
+        assertEquals(List.of(A), registry.snapshot().get("x").replicas());
+        breaker.report("x", A, Outcome.IO_FAILED);
+        assertEquals(1, breaker.evictions());
+        assertEquals(null, registry.snapshot().get("x"));
+    }
+
+    @Test
+    void aResetTheStoreFailsAlsoLeavesTheStoreAloneForAWhile() {
+        CountingStore store = new CountingStore(new MemoryStore());
+        Registry registry = new Registry(store);
+        registry.register(new Registration("x", A));
+        Breaker breaker = new Breaker(store, registry, 3, Runnable::run);
+        breaker.report("x", A, Outcome.CONNECT_FAILED); // counted in the store
+        assertEquals(1, store.reports.get());
+        store.down.set(true);
+        breaker.report("x", A, Outcome.SUCCESS); // the reset fails
+        assertEquals(2, store.reports.get());
+        breaker.report("x", A, Outcome.CONNECT_FAILED);
+        assertEquals(2, store.reports.get(), "counted here, without waiting on the store again");
+        assertEquals(0, breaker.evictions());
+    }
+
+    @Test
+    void aLateFailureReportWhileTheStoreIsDownIsDropped() {
+        CountingStore store = new CountingStore(new MemoryStore());
+        Registry registry = new Registry(store);
+        registry.register(new Registration("x", A));
+        Breaker breaker = new Breaker(store, registry, 1, Runnable::run);
+        store.down.set(true);
+        // a report for a service that no longer lists the address (it was deregistered meanwhile)
+        for (int i = 0; i < 3; i++) breaker.report("gone", A, Outcome.CONNECT_FAILED);
+        assertEquals(0, breaker.evictions());
+        assertEquals(List.of(A), registry.snapshot().get("x").replicas(), "not evicted from the service that still has it");
+    }
 }

@@ -3,6 +3,7 @@ package gateway;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -10,10 +11,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
-/** The store contract against the embedded store, plus what only it has: what it saves, and nothing to run beside it. */
+/** The store contract against the embedded store, plus what only it has: what it saves, its key space, and nothing to run beside it. */
 class MemoryStoreContractTest extends StoreContract {
 
     @Override
@@ -76,5 +79,15 @@ class MemoryStoreContractTest extends StoreContract {
         reports.execute(() -> ranOn.add(Thread.currentThread()));
         assertEquals(List.of(caller), ranOn, "applied before execute returned");
         reports.close(Duration.ZERO);
+    }
+
+    @Test
+    void keysShowsTheKeySpaceAndLeavesTheStoreToOtherThreads() throws Exception {
+        MemoryStore memory = new MemoryStore();
+        memory.add(USERS, A);
+        memory.recordFailure(USERS, A, 5);
+        assertEquals(Map.of(USERS, List.of(A), Store.failureKey(A), 1L), memory.keys());
+        assertTrue(CompletableFuture.supplyAsync(() -> memory.add(ORDERS, B)).get(10, TimeUnit.SECONDS),
+                "another thread can still write after keys()");
     }
 }

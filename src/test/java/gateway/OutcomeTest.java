@@ -57,4 +57,11 @@ class OutcomeTest {
     void retriesOnlyWhatIsSafeToRepeat(String method, Outcome outcome, boolean retry) {
         assertEquals(retry, outcome.retryable(method));
     }
+
+    @Test
+    void anUnknownHostIsAConnectFailureTheReplicaNeverSaw() {
+        // HttpClient reports an unresolvable host as an IOException caused by UnresolvedAddressException
+        assertEquals(Outcome.CONNECT_FAILED, Outcome.of(new IOException("unresolved", new java.nio.channels.UnresolvedAddressException())));
+        assertEquals(true, Outcome.CONNECT_FAILED.retryable("POST"));
+    }
 }

@@ -25,6 +25,7 @@ class RedisUrlTest {
             redis://gw:p@ss/w?r:d@host:7000/1      | false | host             | 7000 | gw   | p@ss/w?r:d  | 1
             redis://[::1]:6380                     | false | ::1              | 6380 | null | null        | 0
             redis://[::1]                          | false | ::1              | 6379 | null | null        | 0
+            redis://h:65535/123456789              | false | h                | 65535| null | null        | 123456789
             """, delimiter = '|')
     void parsesGoodUrls(String url, boolean tls, String host, int port, String user, String password, int db) {
         assertEquals(new RedisUrl(tls, host, port, user, password, db), RedisUrl.parse(url));
@@ -42,6 +43,11 @@ class RedisUrlTest {
             redis://host:abc           | port 'abc' is not a number
             redis://host:0             | port must be in 1..65535
             redis://host:70000         | port must be in 1..65535
+            redis://host:65536         | port must be in 1..65535
+            ://host                    | scheme must be redis or rediss
+            redis:///0                 | host is missing
+            redis://host/1234567890    | database '1234567890' is too large
+            redis://@host              | credentials must be user:password or :password
             redis://host:99999999999   | port '99999999999' is too large
             redis://host/x             | database 'x' is not a number
             redis://host/-1            | database '-1' is not a number
@@ -97,6 +103,26 @@ class RedisUrlTest {
     void theAuthorityIsHostAndPort() {
         assertEquals("host:6380", RedisUrl.parse("redis://u:hunter2@host:6380/3").authority());
         assertEquals("[::1]:6379", RedisUrl.parse("redis://[::1]").authority());
+    }
+
+    @Test
+    void redactingHidesEverythingBeforeTheLastAtEvenWhenTheUrlDoesNotParse() {
+        assertEquals("redis://***@host", RedisUrl.redact("redis://u:p@ss@host"));
+        assertEquals("://***@host", RedisUrl.redact("://u:p@host"), "the scheme separator stays, even with no scheme");
+        assertEquals("***@host", RedisUrl.redact("u:p@host"));
+        assertEquals("***@host", RedisUrl.redact("@host"));
+        assertEquals("***@host/a://b", RedisUrl.redact("u:p@host/a://b"), "a '://' after the '@' is not the scheme's");
+        assertEquals("redis://host", RedisUrl.redact("redis://host"));
+    }
+
+    @Test
+    void theConstructorTakesEveryPortAndDatabaseThatParseTakes() {
+        assertEquals(1, new RedisUrl(false, "host", 1, null, null, 0).port());
+        assertEquals(65535, new RedisUrl(false, "host", 65535, null, null, 0).port());
+        assertEquals(0, new RedisUrl(false, "host", 6379, null, null, 0).database());
+        assertEquals("gw", new RedisUrl(false, "host", 6379, "gw", "pw", 0).user());
+        assertThrows(IllegalArgumentException.class, () -> new RedisUrl(false, "host", 65536, null, null, 0));
+        assertThrows(IllegalArgumentException.class, () -> new RedisUrl(false, null, 6379, null, null, 0));
     }
 
     @Test

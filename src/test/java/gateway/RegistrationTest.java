@@ -52,4 +52,10 @@ class RegistrationTest {
         assertTrue(Registration.isValidName("a".repeat(64)));
         assertFalse(Registration.isValidName("a".repeat(65)));
     }
+
+    @Test
+    void checkNameReturnsTheNameItAccepted() {
+        assertEquals("client-service", Registration.checkName("client-service"));
+        assertEquals("a", Registration.checkName("a"));
+    }
 }

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.logging.Level;
 import org.junit.jupiter.api.Test;
 import org.quicktheories.core.Gen;
 
@@ -217,5 +218,80 @@ class RegistryTest {
         var cursor = registry.snapshot().get("s").cursor();
         registry.register(new Registration("s", Address.parse("h:2")));
         assertSame(cursor, registry.snapshot().get("s").cursor());
+    }
+
+    @Test
+    void everyWriteRereadsTheStore() {
+        MemoryStore store = new MemoryStore();
+        Registry mine = new Registry(store);
+        Registry other = new Registry(store); // another gateway on the same store
+        Address a = Address.parse("h:1");
+        mine.register(new Registration("s", a));
+        other.register(new Registration("s", Address.parse("h:2")));
+        mine.deregister(new Registration("s", a));
+        assertEquals(Map.of("s", new TreeSet<>(List.of("http://h:2"))), snapshotAsModel(mine.snapshot()), "after a deregistration");
+
+        other.register(new Registration("t", a));
+        other.register(new Registration("u", Address.parse("h:3")));
+        Store.Failure failure = store.recordFailure("t", a.url(), 1);
+        mine.evicted(failure.evictedFrom(), a);
+        assertEquals(Map.of("s", new TreeSet<>(List.of("http://h:2")), "u", new TreeSet<>(List.of("http://h:3"))),
+                snapshotAsModel(mine.snapshot()), "after an eviction");
+    }
+
+    @Test
+    void aFreshStoreWithoutAGenerationIsGivenOneAtTheFirstRead() {
+        ForgetfulStore store = new ForgetfulStore();
+        Registry registry = new Registry(store);
+        assertEquals(null, registry.generation(), "nothing read yet");
+        registry.refresh();
+        assertEquals("g1", registry.generation());
+        assertEquals("g1", store.contents().generation());
+        registry.register(new Registration("s", Address.parse("h:1")));
+        assertEquals("g1", registry.generation(), "a registration keeps the generation");
+    }
+
+    @Test
+    void whatAnotherGatewayReseededFirstIsCompletedFromThisGatewaysSnapshot() {
+        ForgetfulStore store = new ForgetfulStore();
+        Registry mine = new Registry(store);
+        Registry other = new Registry(store);
+        mine.register(new Registration("s", Address.parse("h:1")));
+        other.refresh();
+        mine.register(new Registration("s", Address.parse("h:2"))); // the other gateway has not heard of it yet
+        store.forget(); // Redis restarted empty
+        other.refresh(); // the other gateway notices first and puts back what it knows, under a new generation
+        assertEquals(Map.of("s", List.of("http://h:1")), store.registry());
+        assertEquals("g2", store.contents().generation());
+
+        try (LogCapture log = LogCapture.of(Registry.class)) {
+            mine.refresh();
+            assertEquals(List.of("the store lost the registry (generation g1 is now g2); re-seeded 2 replicas of 1 services"
+                    + " from this gateway's snapshot, 1 of them missing"), log.messages(Level.WARNING, "lost the registry"));
+        }
+        assertEquals(Map.of("s", List.of("http://h:1", "http://h:2")), store.registry());
+        assertEquals(Map.of("s", new TreeSet<>(List.of("http://h:1", "http://h:2"))), snapshotAsModel(mine.snapshot()));
+        assertEquals("g2", mine.generation());
+    }
+
+    @Test
+    void aLossIsLoggedOnceWithWhatWasPutBack() {
+        ForgetfulStore store = new ForgetfulStore();
+        Registry registry = new Registry(store);
+        registry.register(new Registration("s", Address.parse("h:1")));
+        registry.register(new Registration("t", Address.parse("h:1")));
+        try (LogCapture log = LogCapture.of(Registry.class)) {
+            registry.refresh();
+            assertEquals(List.of(), log.messages(Level.WARNING, ""), "nothing lost, nothing logged");
+            store.forget();
+            registry.refresh();
+            assertEquals(List.of("the store lost the registry (generation g1 is gone); re-seeded 2 replicas of 2 services"
+                    + " from this gateway's snapshot, 2 of them missing"), log.messages(Level.WARNING, ""));
+        }
+        Registry empty = new Registry(new ForgetfulStore());
+        try (LogCapture log = LogCapture.of(Registry.class)) {
+            empty.refresh();
+            assertEquals(List.of(), log.messages(Level.WARNING, ""), "a first read with nothing to put back is no loss");
+        }
     }
 }

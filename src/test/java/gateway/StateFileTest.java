@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -62,6 +63,32 @@ class StateFileTest {
     }
 
     @Test
+    void theCorruptFileMessageQuotesTheParsersFirstLine() throws Exception {
+        Path file = Files.writeString(dir.resolve("registry.json"), "not json");
+        var e = assertThrows(IllegalStateException.class, () -> new StateFile(file).load());
+        assertTrue(e.getMessage().startsWith("state file " + file + " is corrupt (Unrecognized token 'not'"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("); fix or remove it"), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
+    }
+
+    @Test
+    void aDeregistrationThatCannotBeWrittenIs503AndTheReplicaStays() throws Exception {
+        Path sub = Files.createDirectory(dir.resolve("sub"));
+        Path file = sub.resolve("registry.json");
+        try (Gateway g = start(file)) {
+            Client client = new Client(g.uri());
+            assertEquals(201, client.register("svc", "h:1").statusCode());
+            Files.delete(file);
+            Files.delete(sub);
+            var response = client.deregister("svc", "h:1");
+            assertEquals(503, response.statusCode(), response.body());
+            assertTrue(ApiIntegrationTest.json(response).get("error").asText().contains("cannot be written"), response.body());
+            assertEquals("{\"services\":[{\"name\":\"svc\",\"replicas\":[{\"address\":\"http://h:1\",\"failures\":0}]}],\"store\":\"UP\"}",
+                    client.get("/services").body(), "still registered: the client was told it was not removed");
+        }
+    }
+
+    @Test
     void anInvalidEntryStopsTheStartToo() throws Exception {
         Path file = dir.resolve("registry.json");
         Files.writeString(file, "{\"services\": {\"svc\": [\"ftp://h:1\"]}}");
@@ -71,8 +98,9 @@ class StateFileTest {
 
     @Test
     void aFileThatCannotBeWrittenStopsTheStart() throws Exception {
-        var e = assertThrows(IllegalStateException.class, () -> start(dir.resolve("missing-dir").resolve("registry.json")));
-        assertTrue(e.getMessage().contains("cannot be written"), e.getMessage());
+        Path file = dir.resolve("missing-dir").resolve("registry.json");
+        var e = assertThrows(IllegalStateException.class, () -> start(file));
+        assertTrue(e.getMessage().startsWith("state file " + file + " cannot be written"), e.getMessage());
     }
 
     @Test
@@ -91,6 +119,7 @@ class StateFileTest {
     }
 
     @Test
+    @Tag("subprocess") // runs target/gateway.jar: left out of ./build.sh mutation (see pom.xml)
     void theCliSaysWhatIsWrongWithTheFileAndExitsOne() throws Exception {
         Path file = Files.writeString(dir.resolve("registry.json"), "not json");
         try (Launched gw = Launched.start(null, Map.of("GATEWAY_STATE_FILE", file.toString()), "--port", "0")) {
