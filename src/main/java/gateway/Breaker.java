@@ -43,7 +43,8 @@ final class Breaker {
     /** Failures counted while the store was unreachable. */
     private final Map<String, Long> local = new ConcurrentHashMap<>();
     private final AtomicLong evictions = new AtomicLong();
-    private volatile long storeRetryAt = System.nanoTime();
+    private final Clock clock;
+    private volatile long storeRetryAt;
 
     private record Resets(Snapshot snapshot, Set<String> addresses) {}
 
@@ -52,12 +53,14 @@ final class Breaker {
      *     the in-memory store; a {@link ReportQueue} for a remote one, so a slow store never delays
      *     a client's request
      */
-    Breaker(Store store, Registry registry, int threshold, Executor reports) {
+    Breaker(Store store, Registry registry, int threshold, Executor reports, Clock clock) {
         if (threshold < 1) throw new IllegalArgumentException("threshold must be at least 1, not " + threshold);
         this.store = store;
         this.registry = registry;
         this.threshold = threshold;
         this.reports = reports;
+        this.clock = clock;
+        this.storeRetryAt = clock.nanoTime();
     }
 
     void report(String service, Address address, Outcome outcome) {
@@ -140,11 +143,11 @@ final class Breaker {
     }
 
     private boolean storeBackingOff() {
-        return System.nanoTime() - storeRetryAt < 0;
+        return clock.nanoTime() - storeRetryAt < 0;
     }
 
     private void storeFailed() {
-        storeRetryAt = System.nanoTime() + STORE_BACKOFF_NANOS;
+        storeRetryAt = clock.nanoTime() + STORE_BACKOFF_NANOS;
     }
 
     /** Replicas this gateway has evicted since it started (one per address, whatever the services). */

@@ -11,6 +11,7 @@ import java.io.InputStream;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -240,6 +241,46 @@ class ProxyIntegrationTest extends GatewayTest {
         assertEquals(1, b.hits.get());
     }
 
+    @Test
+    void aRetryStartsOnlyWhileTheDeadlineIsAheadAndPastItTheAnswerIs504() throws Exception {
+        TestClock clock = new TestClock();
+        startGateway(clock, "--request-timeout-ms", "30000", "--failure-threshold", "100");
+        List<Backend> slow = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            slow.add(closeLater(Backend.start(exchange -> {
+                clock.advance(Duration.ofSeconds(15)); // each answer takes half the deadline, on the gateway's clock
+                Backend.reply(exchange, 503, "");
+            })));
+            client.register("svc", slow.get(i).address());
+        }
+        var response = client.get("/svc/");
+        assertEquals(504, response.statusCode(), response.body());
+        var json = ApiIntegrationTest.json(response);
+        assertEquals("service 'svc' did not answer within 30000 ms", json.get("error").asText());
+        assertEquals(2, json.get("attempts").size(), "retried with 15 s left, not with 0 s left: " + json);
+        assertEquals(2, slow.stream().mapToInt(b -> b.hits.get()).sum());
+    }
+
+    @Test
+    void aRetryWithTimeLeftThatAlsoFailsIs502() throws Exception {
+        TestClock clock = new TestClock();
+        startGateway(clock, "--request-timeout-ms", "30000", "--failure-threshold", "100");
+        for (int i = 0; i < 2; i++) {
+            client.register("svc", closeLater(Backend.start(exchange -> {
+                clock.advance(Duration.ofSeconds(15).minusNanos(1)); // together, two nanoseconds short of the deadline
+                Backend.reply(exchange, 503, "");
+            })).address());
+        }
+        var response = client.get("/svc/");
+        assertEquals(502, response.statusCode(), "every replica failed within the deadline: " + response.body());
+        assertEquals(2, ApiIntegrationTest.json(response).get("attempts").size());
+    }
+
+    /**
+     * Real time, 300 ms of it: the attempt is ended by HttpClient's own timer, which no Clock drives
+     * (and which reports a timer that fires before the connection is up as a connect timeout, so the
+     * deadline must leave time to connect).
+     */
     @Test
     void aReplicaThatHangsPastTheDeadlineGives504() throws Exception {
         startGateway("--request-timeout-ms", "300", "--failure-threshold", "100");

@@ -18,7 +18,7 @@ class ReportQueueTest {
     @Test
     void reportsApplyOneAtATimeInTheOrderSubmitted() throws Exception {
         List<Integer> applied = Collections.synchronizedList(new ArrayList<>());
-        try (ReportQueue queue = new ReportQueue(1000)) {
+        try (ReportQueue queue = new ReportQueue(1000, Clock.SYSTEM)) {
             for (int i = 0; i < 1000; i++) {
                 int n = i;
                 queue.execute(() -> applied.add(n));
@@ -35,7 +35,7 @@ class ReportQueueTest {
         CountDownLatch running = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         List<Integer> applied = Collections.synchronizedList(new ArrayList<>());
-        try (ReportQueue queue = new ReportQueue(3)) {
+        try (ReportQueue queue = new ReportQueue(3, Clock.SYSTEM)) {
             queue.execute(() -> { // the store stalls on the first report
                 running.countDown();
                 await(release);
@@ -55,7 +55,7 @@ class ReportQueueTest {
     @Test
     void aReportThatThrowsDoesNotStopTheOthers() {
         List<Integer> applied = Collections.synchronizedList(new ArrayList<>());
-        ReportQueue queue = new ReportQueue(10);
+        ReportQueue queue = new ReportQueue(10, Clock.SYSTEM);
         queue.execute(() -> {
             throw new IllegalStateException("a bug");
         });
