@@ -17,7 +17,13 @@ import java.util.logging.Logger;
  * evicted exactly once however many requests (or gateways) fail on it at the same time. A success
  * resets the count when this gateway counted failures of that address or its snapshot says that
  * some gateway did. While the store is unreachable, failures are counted here instead, and an
- * address that reaches the threshold is dropped from this gateway's snapshot only. Thread-safe.
+ * address that reaches the threshold is dropped from this gateway's snapshot only.
+ *
+ * <p>No open or half-open state (as Failsafe's breakers have): a replica is registered and tried,
+ * or evicted and gone until it registers again. Reports to a remote store apply in this gateway's
+ * order (see {@link ReportQueue}), but several gateways' reports apply in the order they reach it,
+ * not the order their attempts ended; one dropped from a full queue never reaches it.
+ * Thread-safe.
  */
 final class Breaker {
 

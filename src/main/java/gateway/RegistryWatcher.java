@@ -29,7 +29,7 @@ final class RegistryWatcher implements AutoCloseable {
         }, MIN_BACKOFF, MAX_BACKOFF, clock);
     }
 
-    /** Restarts so far of the subscriber and resync loops, for tests and metrics. */
+    /** Restarts so far of the subscriber and resync loops (read by tests; nothing else shows it yet). */
     long restarts() {
         return changes.restarts() + resync.restarts();
     }
