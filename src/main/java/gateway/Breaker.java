@@ -17,7 +17,13 @@ import java.util.logging.Logger;
  * evicted exactly once however many requests (or gateways) fail on it at the same time. A success
  * resets the count when this gateway counted failures of that address or its snapshot says that
  * some gateway did. While the store is unreachable, failures are counted here instead, and an
- * address that reaches the threshold is dropped from this gateway's snapshot only. Thread-safe.
+ * address that reaches the threshold is dropped from this gateway's snapshot only.
+ *
+ * <p>No open or half-open state (as Failsafe's breakers have): a replica is registered and tried,
+ * or evicted and gone until it registers again. Reports to a remote store apply in this gateway's
+ * order (see {@link ReportQueue}), but several gateways' reports apply in the order they reach it,
+ * not the order their attempts ended; one dropped from a full queue never reaches it.
+ * Thread-safe.
  */
 final class Breaker {
 
@@ -43,7 +49,8 @@ final class Breaker {
     /** Failures counted while the store was unreachable. */
     private final Map<String, Long> local = new ConcurrentHashMap<>();
     private final AtomicLong evictions = new AtomicLong();
-    private volatile long storeRetryAt = System.nanoTime();
+    private final Clock clock;
+    private volatile long storeRetryAt;
 
     private record Resets(Snapshot snapshot, Set<String> addresses) {}
 
@@ -52,12 +59,14 @@ final class Breaker {
      *     the in-memory store; a {@link ReportQueue} for a remote one, so a slow store never delays
      *     a client's request
      */
-    Breaker(Store store, Registry registry, int threshold, Executor reports) {
+    Breaker(Store store, Registry registry, int threshold, Executor reports, Clock clock) {
         if (threshold < 1) throw new IllegalArgumentException("threshold must be at least 1, not " + threshold);
         this.store = store;
         this.registry = registry;
         this.threshold = threshold;
         this.reports = reports;
+        this.clock = clock;
+        this.storeRetryAt = clock.nanoTime();
     }
 
     void report(String service, Address address, Outcome outcome) {
@@ -140,11 +149,11 @@ final class Breaker {
     }
 
     private boolean storeBackingOff() {
-        return System.nanoTime() - storeRetryAt < 0;
+        return clock.nanoTime() - storeRetryAt < 0;
     }
 
     private void storeFailed() {
-        storeRetryAt = System.nanoTime() + STORE_BACKOFF_NANOS;
+        storeRetryAt = clock.nanoTime() + STORE_BACKOFF_NANOS;
     }
 
     /** Replicas this gateway has evicted since it started (one per address, whatever the services). */

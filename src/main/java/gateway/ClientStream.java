@@ -27,6 +27,7 @@ final class ClientStream extends InputStream {
     private final HttpExchange exchange;
     private final InputStream in;
     private final BodyWatch watch;
+    private final Clock clock;
 
     private final ReentrantLock lock = new ReentrantLock();
     // guarded by lock:
@@ -40,10 +41,11 @@ final class ClientStream extends InputStream {
     private volatile boolean failed;
     private volatile boolean complete;
 
-    ClientStream(HttpExchange exchange, InputStream in, BodyWatch watch) {
+    ClientStream(HttpExchange exchange, InputStream in, BodyWatch watch, Clock clock) {
         this.exchange = exchange;
         this.in = in;
         this.watch = watch;
+        this.clock = clock;
     }
 
     @Override
@@ -60,7 +62,7 @@ final class ClientStream extends InputStream {
             cut = answer == Answer.TIMEOUT || interrupted;
             if (!cut) {
                 reader = Thread.currentThread();
-                readSince = System.nanoTime();
+                readSince = clock.nanoTime();
             }
         } finally {
             lock.unlock();
@@ -155,26 +157,31 @@ final class ClientStream extends InputStream {
     }
 
     /**
-     * Called by the watch on every tick. A read that has waited longer than the limit for the
-     * client's next bytes is ended: with a 408 when nothing has been answered yet, else (or when
-     * that 408 itself cannot be written) by interrupting the reader, which closes the connection.
+     * Called by the watch on every tick. A read that has waited the limit for the client's next
+     * bytes is ended: with a 408 when nothing has been answered yet, else (or when that 408 itself
+     * cannot be written) by interrupting the reader, which closes the connection. True when this
+     * call began ending the read (a later call for the same read is false).
      */
-    void check(long now, long limitNanos) {
+    boolean check(long now, long limitNanos) {
         lock.lock();
         try {
             if (reader == null) {
                 if (ended) watch.forget(this);
-                return;
+                return false;
             }
             long waited = now - readSince;
-            if (waited < limitNanos) return;
+            if (waited < limitNanos) return false;
             if (answer == Answer.OPEN) {
                 answer = Answer.TIMEOUT;
                 answered = new CountDownLatch(1);
                 watch.start(this::answerTimeout);
-            } else if (answer == Answer.REQUEST || waited >= 2 * limitNanos) {
-                interruptReader();
+                return true;
             }
+            if (answer == Answer.REQUEST || waited >= 2 * limitNanos) {
+                // after a 408 that is stuck (a client that does not read), the same read ends a second way
+                return interruptReader() && answer == Answer.REQUEST;
+            }
+            return false;
         } finally {
             lock.unlock();
         }
@@ -205,10 +212,12 @@ final class ClientStream extends InputStream {
         }
     }
 
-    private void interruptReader() {
-        if (reader == null || interrupted) return;
+    /** True when this call interrupted the reader, false when there is none or it already was. */
+    private boolean interruptReader() {
+        if (reader == null || interrupted) return false;
         interrupted = true;
         reader.interrupt(); // a blocked channel read ends by closing its channel: the only way the JDK offers
+        return true;
     }
 
     private String timeoutMessage() {

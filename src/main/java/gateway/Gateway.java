@@ -67,7 +67,7 @@ final class Gateway implements AutoCloseable {
     private final String id;
     private final InFlight inFlight;
 
-    private Gateway(Config config, Store store) throws IOException {
+    private Gateway(Config config, Store store, Clock clock) throws IOException {
         warnUnlessCapped(config.maxConnections());
         this.store = store;
         String bind = config.bind().getHostName(); // as configured: Config keeps the text, no lookup
@@ -83,7 +83,7 @@ final class Gateway implements AutoCloseable {
         } catch (Store.Unavailable e) {
             LOG.warning("store unreachable at start (" + e.getMessage() + "); routing waits for it to answer");
         }
-        this.watch = store.watch(registry, config.resyncInterval());
+        this.watch = store.watch(registry, config.resyncInterval(), clock);
         this.upstreamTasks = Executors.newThreadPerTaskExecutor(Threads.virtual("upstream"));
         this.client = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
@@ -91,14 +91,14 @@ final class Gateway implements AutoCloseable {
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .executor(upstreamTasks)
                 .build();
-        this.reports = store.reports(); // in order: each replica's reports apply in the order its attempts ended
-        this.breaker = new Breaker(store, registry, config.failureThreshold(), reports);
+        this.reports = store.reports(clock); // in order: each replica's reports apply in the order its attempts ended
+        this.breaker = new Breaker(store, registry, config.failureThreshold(), reports, clock);
         this.id = config.gatewayId().orElseGet(() -> "gw-" + HexFormat.of().toHexDigits(new SecureRandom().nextInt()));
-        this.bodyWatch = new BodyWatch(config.clientTimeout());
+        this.bodyWatch = new BodyWatch(config.clientTimeout(), clock);
         Proxy proxy = new Proxy(registry, breaker, client, config.requestTimeout(), new RetryBudget(config.retryBufferBytes()), bodyWatch,
-                id, config.trustedProxies());
+                id, config.trustedProxies(), clock);
         this.requests = Threads.requests(config.executor());
-        this.inFlight = new InFlight(requests);
+        this.inFlight = new InFlight(requests, clock);
         server.createContext("/", new Router(new Api(registry, store, server.getAddress().getPort()), proxy));
         server.setExecutor(inFlight); // without an executor, HttpServer serves every request on one thread
     }
@@ -136,9 +136,14 @@ final class Gateway implements AutoCloseable {
     }
 
     static Gateway start(Config config, Store store) throws IOException {
+        return start(config, store, Clock.SYSTEM);
+    }
+
+    /** As above, every timing decision on {@code clock}: the system's, or a test's. */
+    static Gateway start(Config config, Store store, Clock clock) throws IOException {
         Gateway gateway;
         try {
-            gateway = new Gateway(config, store);
+            gateway = new Gateway(config, store, clock);
         } catch (IOException | RuntimeException e) {
             store.close();
             throw e;

@@ -13,13 +13,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class InFlight implements Executor {
 
     /** How often a stop looks at the count; only a stop waits, so a poll costs nothing elsewhere. */
-    private static final long POLL_MILLIS = 10;
+    private static final Duration POLL = Duration.ofMillis(10);
 
     private final Executor requests;
     private final AtomicInteger running = new AtomicInteger();
+    private final Clock clock;
 
-    InFlight(Executor requests) {
+    InFlight(Executor requests, Clock clock) {
         this.requests = requests;
+        this.clock = clock;
     }
 
     @Override
@@ -46,11 +48,11 @@ final class InFlight implements Executor {
 
     /** Waits until no exchange is in flight or {@code limit} has passed; true if none is. */
     boolean awaitNone(Duration limit) {
-        long deadline = System.nanoTime() + limit.toNanos();
+        long deadline = clock.nanoTime() + limit.toNanos();
         while (running.get() > 0) {
-            if (System.nanoTime() - deadline >= 0) return false;
+            if (clock.nanoTime() - deadline >= 0) return false;
             try {
-                Thread.sleep(POLL_MILLIS);
+                clock.sleep(POLL);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return false;

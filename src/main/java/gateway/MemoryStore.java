@@ -224,13 +224,13 @@ final class MemoryStore implements Store {
 
     /** Only this gateway changes these maps: its registry sees every change as it makes it. */
     @Override
-    public Watch watch(Registry registry, Duration resync) {
+    public Watch watch(Registry registry, Duration resync, Clock clock) {
         return Watch.NONE;
     }
 
     /** A report takes a lock and a map update (and a file write on eviction): no reason to queue it. */
     @Override
-    public Reports reports() {
+    public Reports reports(Clock clock) {
         return Reports.DIRECT;
     }
 

@@ -94,6 +94,8 @@ final class RedisPool implements AutoCloseable {
      * connection. A timeout is never retried: Redis may be stalled, and may yet run the command.
      */
     private <T> T retryingADeadConnection(Supplier<T> command) {
+        // Real time, not a Clock's: it tells how long a real socket took to fail, as the deadline
+        // in call() is Future.get's own timed wait.
         long start = System.nanoTime();
         try {
             return command.get();

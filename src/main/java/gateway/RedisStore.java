@@ -230,14 +230,14 @@ final class RedisStore implements Store {
 
     /** Other gateways change this Redis: hear their notices, and resync as the safety net. */
     @Override
-    public Watch watch(Registry registry, Duration resync) {
-        return new RegistryWatcher(this, registry, resync);
+    public Watch watch(Registry registry, Duration resync, Clock clock) {
+        return new RegistryWatcher(this, registry, resync, clock);
     }
 
     /** A report is a round trip that may wait out a timeout: off the request thread, in order. */
     @Override
-    public Reports reports() {
-        return new ReportQueue(ReportQueue.CAPACITY);
+    public Reports reports(Clock clock) {
+        return new ReportQueue(ReportQueue.CAPACITY, clock);
     }
 
     /** The full name of the channel on which each change publishes its service's name. */

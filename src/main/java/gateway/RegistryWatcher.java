@@ -17,19 +17,19 @@ final class RegistryWatcher implements Store.Watch {
     private final Supervisor changes;
     private final Supervisor resync;
 
-    RegistryWatcher(RedisStore store, Registry registry, Duration interval) {
+    RegistryWatcher(RedisStore store, Registry registry, Duration interval, Clock clock) {
         this.changes = Supervisor.start("registry-changes",
                 () -> store.subscribe(store.changesChannel(), service -> registry.refresh(), registry::refresh),
-                MIN_BACKOFF, MAX_BACKOFF);
+                MIN_BACKOFF, MAX_BACKOFF, clock);
         this.resync = Supervisor.start("registry-resync", () -> {
             while (true) {
-                Thread.sleep(interval);
+                clock.sleep(interval);
                 registry.refresh();
             }
-        }, MIN_BACKOFF, MAX_BACKOFF);
+        }, MIN_BACKOFF, MAX_BACKOFF, clock);
     }
 
-    /** Restarts so far of the subscriber and resync loops, for tests and metrics. */
+    /** Restarts so far of the subscriber and resync loops (read by tests; nothing else shows it yet). */
     long restarts() {
         return changes.restarts() + resync.restarts();
     }

@@ -34,11 +34,11 @@ final class ReportQueue implements Store.Reports, AutoCloseable {
     private final Supervisor drainer;
     private volatile boolean closed;
 
-    ReportQueue(int capacity) {
+    ReportQueue(int capacity, Clock clock) {
         this.capacity = capacity;
         this.queue = new ArrayBlockingQueue<>(capacity);
         // The same back-off as the watcher's loops; drain() ends only on an Error.
-        this.drainer = Supervisor.start("breaker-reports", this::drain, RegistryWatcher.MIN_BACKOFF, RegistryWatcher.MAX_BACKOFF);
+        this.drainer = Supervisor.start("breaker-reports", this::drain, RegistryWatcher.MIN_BACKOFF, RegistryWatcher.MAX_BACKOFF, clock);
     }
 
     /**
@@ -83,6 +83,7 @@ final class ReportQueue implements Store.Reports, AutoCloseable {
     public void close(Duration grace) {
         if (closed) return;
         closed = true;
+        // Real time, not the clock's: what it bounds are the JDK's own timed waits.
         long deadline = System.nanoTime() + grace.toNanos();
         try {
             if (queue.offer(END, grace.toNanos(), TimeUnit.NANOSECONDS)) {

@@ -102,10 +102,10 @@ interface Store extends AutoCloseable {
 
     /**
      * Keeps {@code registry} up to date with the changes other gateways make in this store, and
-     * rereads it every {@code resync} in case a change went unnoticed, until the watch is closed.
+     * rereads it every {@code resync} (on {@code clock}) in case a change went unnoticed, until the watch is closed.
      * A store that only this gateway changes has nothing to watch: {@link Watch#NONE}.
      */
-    Watch watch(Registry registry, Duration resync);
+    Watch watch(Registry registry, Duration resync, Clock clock);
 
     /**
      * A new lane for the breaker's reports to this store (failures counted, counts reset), which
@@ -113,7 +113,7 @@ interface Store extends AutoCloseable {
      * for a store that answers at once; a {@link ReportQueue} for a remote one, so that a slow
      * store never delays a client's request.
      */
-    Reports reports();
+    Reports reports(Clock clock);
 
     /** What {@link #watch} started; closing it stops it. */
     interface Watch extends AutoCloseable {

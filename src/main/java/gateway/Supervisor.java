@@ -23,28 +23,31 @@ final class Supervisor implements AutoCloseable {
     private final Loop loop;
     private final Duration min;
     private final Duration max;
+    private final Clock clock;
     private final AtomicLong restarts = new AtomicLong();
     private final Thread thread;
     private volatile boolean closed;
 
-    private Supervisor(String name, Loop loop, Duration min, Duration max) {
+    private Supervisor(String name, Loop loop, Duration min, Duration max, Clock clock) {
         this.name = name;
         this.loop = loop;
         this.min = min;
         this.max = max;
+        this.clock = clock;
         this.thread = Threads.virtual(name).newThread(this::supervise);
     }
 
-    static Supervisor start(String name, Loop loop, Duration min, Duration max) {
-        Supervisor supervisor = new Supervisor(name, loop, min, max);
+    /** Starts {@code loop} on its own virtual thread; {@code clock} times each run and waits out each back-off. */
+    static Supervisor start(String name, Loop loop, Duration min, Duration max, Clock clock) {
+        Supervisor supervisor = new Supervisor(name, loop, min, max, clock);
         supervisor.thread.start();
         return supervisor;
     }
 
     private void supervise() {
-        long backoff = min.toMillis();
+        Duration backoff = min;
         while (!closed) {
-            long started = System.nanoTime();
+            long started = clock.nanoTime();
             String why;
             try {
                 loop.run();
@@ -56,15 +59,16 @@ final class Supervisor implements AutoCloseable {
                 if (closed) return;
                 why = "failed: " + e;
             }
-            if (Duration.ofNanos(System.nanoTime() - started).compareTo(max) > 0) backoff = min.toMillis();
+            if (Duration.ofNanos(clock.nanoTime() - started).compareTo(max) > 0) backoff = min;
             restarts.incrementAndGet();
-            LOG.warning(name + " " + why + "; restarting in " + backoff + " ms");
+            LOG.warning(name + " " + why + "; restarting in " + backoff.toMillis() + " ms");
             try {
-                Thread.sleep(backoff);
+                clock.sleep(backoff);
             } catch (InterruptedException e) {
                 if (closed) return;
             }
-            backoff = Math.min(backoff * 2, max.toMillis());
+            Duration doubled = backoff.multipliedBy(2);
+            backoff = doubled.compareTo(max) > 0 ? max : doubled;
         }
     }
 

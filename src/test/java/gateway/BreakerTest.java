@@ -1,5 +1,6 @@
 package gateway;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,6 +9,7 @@ import static org.quicktheories.generators.SourceDSL.arbitrary;
 import static org.quicktheories.generators.SourceDSL.integers;
 import static org.quicktheories.generators.SourceDSL.lists;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -23,7 +25,7 @@ class BreakerTest {
                     MemoryStore store = new MemoryStore();
                     Registry registry = new Registry(store);
                     registry.register(new Registration("s", A));
-                    Breaker breaker = new Breaker(store, registry, threshold, Runnable::run);
+                    Breaker breaker = new Breaker(store, registry, threshold, Runnable::run, Clock.SYSTEM);
                     boolean expectEvicted = false;
                     int run = 0;
                     for (Outcome o : outcomes) {
@@ -45,7 +47,7 @@ class BreakerTest {
         MemoryStore store = new MemoryStore();
         Registry registry = new Registry(store);
         registry.register(new Registration("client-service", A));
-        new Breaker(store, registry, 3, Runnable::run).report("client-service", A, Outcome.CONNECT_FAILED);
+        new Breaker(store, registry, 3, Runnable::run, Clock.SYSTEM).report("client-service", A, Outcome.CONNECT_FAILED);
         assertEquals(Map.of("client-service", List.of("http://a:1"), "circuit-breaker#http://a:1", 1L), store.keys());
     }
 
@@ -55,7 +57,7 @@ class BreakerTest {
         Registry registry = new Registry(store);
         registry.register(new Registration("s", A));
         registry.register(new Registration("s", Address.parse("http://b:1")));
-        Breaker breaker = new Breaker(store, registry, 5, Runnable::run);
+        Breaker breaker = new Breaker(store, registry, 5, Runnable::run, Clock.SYSTEM);
         List<Thread> threads = new java.util.ArrayList<>();
         for (int i = 0; i < 32; i++) threads.add(Thread.ofVirtual().start(() -> breaker.report("s", A, Outcome.IO_FAILED)));
         for (Thread t : threads) t.join();
@@ -77,7 +79,7 @@ class BreakerTest {
                     List<Registry> registries = List.of(new Registry(store), new Registry(store));
                     registries.get(0).register(new Registration("s", A));
                     registries.get(1).refresh();
-                    List<Breaker> breakers = registries.stream().map(r -> new Breaker(store, r, threshold, Runnable::run)).toList();
+                    List<Breaker> breakers = registries.stream().map(r -> new Breaker(store, r, threshold, Runnable::run, Clock.SYSTEM)).toList();
                     int run = 0;
                     for (Step step : steps) {
                         if (run >= threshold) break;
@@ -95,7 +97,7 @@ class BreakerTest {
         CountingStore store = new CountingStore(new MemoryStore());
         Registry registry = new Registry(store);
         registry.register(new Registration("s", A));
-        Breaker breaker = new Breaker(store, registry, 3, Runnable::run);
+        Breaker breaker = new Breaker(store, registry, 3, Runnable::run, Clock.SYSTEM);
         for (int i = 0; i < 1000; i++) breaker.report("s", A, Outcome.SUCCESS);
         assertEquals(0, store.reports.get(), "nothing pending: no store call");
 
@@ -115,7 +117,7 @@ class BreakerTest {
         Registry registry = new Registry(store);
         registry.register(new Registration("x", A));
         registry.register(new Registration("y", A));
-        Breaker breaker = new Breaker(store, registry, 3, Runnable::run);
+        Breaker breaker = new Breaker(store, registry, 3, Runnable::run, new TestClock()); // time stands still
         store.down.set(true);
         for (int i = 0; i < 3; i++) breaker.report("x", A, Outcome.CONNECT_FAILED);
         assertEquals(1, store.reports.get(), "after one failed call the store is left alone for a while");
@@ -130,7 +132,7 @@ class BreakerTest {
         CountingStore store = new CountingStore(new MemoryStore());
         Registry registry = new Registry(store);
         registry.register(new Registration("x", A));
-        Breaker breaker = new Breaker(store, registry, 3, Runnable::run);
+        Breaker breaker = new Breaker(store, registry, 3, Runnable::run, new TestClock());
         store.down.set(true);
         for (int i = 0; i < 2; i++) breaker.report("x", A, Outcome.IO_FAILED);
         assertEquals(0, breaker.evictions(), "two failures of three");
@@ -145,7 +147,7 @@ class BreakerTest {
         CountingStore store = new CountingStore(new MemoryStore());
         Registry registry = new Registry(store);
         registry.register(new Registration("x", A));
-        Breaker breaker = new Breaker(store, registry, 3, Runnable::run);
+        Breaker breaker = new Breaker(store, registry, 3, Runnable::run, new TestClock());
         breaker.report("x", A, Outcome.CONNECT_FAILED); // counted in the store
         assertEquals(1, store.reports.get());
         store.down.set(true);
@@ -161,11 +163,48 @@ class BreakerTest {
         CountingStore store = new CountingStore(new MemoryStore());
         Registry registry = new Registry(store);
         registry.register(new Registration("x", A));
-        Breaker breaker = new Breaker(store, registry, 1, Runnable::run);
+        Breaker breaker = new Breaker(store, registry, 1, Runnable::run, new TestClock());
         store.down.set(true);
         // a report for a service that no longer lists the address (it was deregistered meanwhile)
         for (int i = 0; i < 3; i++) breaker.report("gone", A, Outcome.CONNECT_FAILED);
         assertEquals(0, breaker.evictions());
         assertEquals(List.of(A), registry.snapshot().get("x").replicas(), "not evicted from the service that still has it");
+    }
+
+    @Test
+    void afterAStoreFailureFailuresAreCountedHereForTheBackOffThenTheStoreIsAskedAgain() {
+        TestClock clock = new TestClock();
+        CountingStore store = new CountingStore(new MemoryStore());
+        Registry registry = new Registry(store);
+        registry.register(new Registration("s", A));
+        Breaker breaker = new Breaker(store, registry, 100, Runnable::run, clock);
+        store.down.set(true);
+        breaker.report("s", A, Outcome.CONNECT_FAILED);
+        assertEquals(1, store.reports.get(), "the store was asked, and failed");
+        store.down.set(false);
+
+        clock.advance(Duration.ofNanos(Breaker.STORE_BACKOFF_NANOS - 1));
+        breaker.report("s", A, Outcome.CONNECT_FAILED);
+        assertEquals(1, store.reports.get(), "a nanosecond before the back-off ends: counted here, the store left alone");
+
+        clock.advance(Duration.ofNanos(1));
+        breaker.report("s", A, Outcome.CONNECT_FAILED);
+        assertEquals(2, store.reports.get(), "the back-off is over: the store is asked again");
+        assertEquals(1L, store.failures(List.of(A.url())).get(A.url()));
+    }
+
+    /** Regression (38bd241): a report refused by a closed queue escaped from report() and the request was answered 500. */
+    @Test
+    void aFailureReportRefusedDuringShutdownIsDroppedNotA500() {
+        MemoryStore store = new MemoryStore();
+        Registry registry = new Registry(store);
+        registry.register(new Registration("s", A));
+        ReportQueue reports = new ReportQueue(10, Clock.SYSTEM);
+        reports.close(); // the gateway is stopping: the queue refuses what comes
+        Breaker breaker = new Breaker(store, registry, 1, reports, Clock.SYSTEM);
+        assertDoesNotThrow(() -> breaker.report("s", A, Outcome.CONNECT_FAILED), "a failure's report");
+        assertDoesNotThrow(() -> breaker.report("s", A, Outcome.SUCCESS), "the reset after it");
+        assertEquals(Map.of("s", List.of(A.url())), store.registry(), "dropped, not applied");
+        assertEquals(0, breaker.evictions());
     }
 }

@@ -86,13 +86,13 @@ final class CountingStore implements Store {
     }
 
     @Override
-    public Watch watch(Registry registry, Duration resync) {
-        return store.watch(registry, resync);
+    public Watch watch(Registry registry, Duration resync, Clock clock) {
+        return store.watch(registry, resync, clock);
     }
 
     @Override
-    public Reports reports() {
-        return store.reports();
+    public Reports reports(Clock clock) {
+        return store.reports(clock);
     }
 
     @Override

@@ -17,9 +17,15 @@ abstract class GatewayTest {
     Client client;
 
     void startGateway(String... flags) throws IOException {
+        startGateway(Clock.SYSTEM, flags);
+    }
+
+    /** A gateway that takes every timing decision on {@code clock}. */
+    void startGateway(Clock clock, String... flags) throws IOException {
         List<String> args = new ArrayList<>(List.of("--bind", "127.0.0.1", "--port", "0"));
         args.addAll(List.of(flags));
-        gateway = Gateway.start(Config.parse(args, Map.of()));
+        Config config = Config.parse(args, Map.of());
+        gateway = Gateway.start(config, Gateway.openStore(config), clock);
         closing.add(gateway);
         client = new Client(gateway.uri());
     }

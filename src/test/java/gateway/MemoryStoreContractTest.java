@@ -72,10 +72,10 @@ class MemoryStoreContractTest extends StoreContract {
 
     @Test
     void onlyThisGatewayChangesItSoThereIsNothingToWatchAndReportsRunOnTheCallersThread() {
-        assertSame(Store.Watch.NONE, store.watch(new Registry(store), Duration.ofMillis(1)));
+        assertSame(Store.Watch.NONE, store.watch(new Registry(store), Duration.ofMillis(1), Clock.SYSTEM));
         Thread caller = Thread.currentThread();
         List<Thread> ranOn = new ArrayList<>();
-        Store.Reports reports = store.reports();
+        Store.Reports reports = store.reports(Clock.SYSTEM);
         reports.execute(() -> ranOn.add(Thread.currentThread()));
         assertEquals(List.of(caller), ranOn, "applied before execute returned");
         reports.close(Duration.ZERO);

@@ -5,12 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -241,6 +246,46 @@ class ProxyIntegrationTest extends GatewayTest {
     }
 
     @Test
+    void aRetryStartsOnlyWhileTheDeadlineIsAheadAndPastItTheAnswerIs504() throws Exception {
+        TestClock clock = new TestClock();
+        startGateway(clock, "--request-timeout-ms", "30000", "--failure-threshold", "100");
+        List<Backend> slow = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            slow.add(closeLater(Backend.start(exchange -> {
+                clock.advance(Duration.ofSeconds(15)); // each answer takes half the deadline, on the gateway's clock
+                Backend.reply(exchange, 503, "");
+            })));
+            client.register("svc", slow.get(i).address());
+        }
+        var response = client.get("/svc/");
+        assertEquals(504, response.statusCode(), response.body());
+        var json = ApiIntegrationTest.json(response);
+        assertEquals("service 'svc' did not answer within 30000 ms", json.get("error").asText());
+        assertEquals(2, json.get("attempts").size(), "retried with 15 s left, not with 0 s left: " + json);
+        assertEquals(2, slow.stream().mapToInt(b -> b.hits.get()).sum());
+    }
+
+    @Test
+    void aRetryWithTimeLeftThatAlsoFailsIs502() throws Exception {
+        TestClock clock = new TestClock();
+        startGateway(clock, "--request-timeout-ms", "30000", "--failure-threshold", "100");
+        for (int i = 0; i < 2; i++) {
+            client.register("svc", closeLater(Backend.start(exchange -> {
+                clock.advance(Duration.ofSeconds(15).minusNanos(1)); // together, two nanoseconds short of the deadline
+                Backend.reply(exchange, 503, "");
+            })).address());
+        }
+        var response = client.get("/svc/");
+        assertEquals(502, response.statusCode(), "every replica failed within the deadline: " + response.body());
+        assertEquals(2, ApiIntegrationTest.json(response).get("attempts").size());
+    }
+
+    /**
+     * Real time, 300 ms of it: the attempt is ended by HttpClient's own timer, which no Clock drives
+     * (and which reports a timer that fires before the connection is up as a connect timeout, so the
+     * deadline must leave time to connect).
+     */
+    @Test
     void aReplicaThatHangsPastTheDeadlineGives504() throws Exception {
         startGateway("--request-timeout-ms", "300", "--failure-threshold", "100");
         CountDownLatch release = new CountDownLatch(1);
@@ -397,17 +442,43 @@ class ProxyIntegrationTest extends GatewayTest {
         assertTrue(client.get("/services").body().contains("\"failures\":2"), client.get("/services").body());
     }
 
+    /**
+     * Pins what {@link Proxy.AbortedResponse} relies on: the JDK's HttpServer drops the connection
+     * when a handler throws before its response is complete (implementation, not contract).
+     */
     @Test
     void aBodyThatBreaksOffMidStreamIsNotPassedOffAsComplete() throws Exception {
         startGateway();
         Backend replica = closeLater(Backend.start(exchange -> {
             exchange.sendResponseHeaders(200, 0); // chunked
-            exchange.getResponseBody().write("partial".getBytes(StandardCharsets.UTF_8));
+            // more than the gateway buffers, so that its client has the status line and part of the body
+            exchange.getResponseBody().write(new byte[256 * 1024]);
             exchange.getResponseBody().flush();
             throw new IOException("replica died mid-body"); // HttpServer drops the connection, no final chunk
         }));
         client.register("svc", replica.address());
-        assertThrows(IOException.class, () -> client.get("/svc/"));
+        String changed = "the JDK's HttpServer has changed how it ends an exchange whose handler throws; "
+                + "Proxy.AbortedResponse relies on the old way (the connection dropped) and needs another: ";
+        ByteArrayOutputStream got = new ByteArrayOutputStream();
+        try (Socket socket = new Socket(gateway.uri().getHost(), gateway.uri().getPort())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write("GET /svc/ HTTP/1.1\r\nHost: gw\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            InputStream in = socket.getInputStream();
+            try {
+                for (int b; (b = in.read()) >= 0; ) got.write(b);
+            } catch (SocketTimeoutException e) {
+                fail(changed + "the connection stayed open after " + got.size() + " bytes");
+            } catch (IOException e) {
+                // reset: dropped all the same
+            }
+        }
+        String raw = got.toString(StandardCharsets.ISO_8859_1);
+        String head = raw.substring(0, Math.max(0, raw.indexOf("\r\n\r\n")));
+        assertTrue(head.startsWith("HTTP/1.1 200") && head.toLowerCase().contains("transfer-encoding: chunked")
+                && raw.length() > head.length() + 64 * 1024, "the answer began as the replica's did: " + head + " and "
+                + (raw.length() - head.length()) + " bytes");
+        assertFalse(raw.endsWith("\r\n0\r\n\r\n"), changed + "the truncated body ended with a last chunk, as if complete");
+        assertThrows(IOException.class, () -> client.get("/svc/"), "java.net.http sees the body break off");
         assertEquals(200, client.get("/health").statusCode(), "the gateway itself is unharmed");
     }
 

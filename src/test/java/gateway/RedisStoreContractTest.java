@@ -131,7 +131,7 @@ class RedisStoreContractTest extends StoreContract {
     void aWatchKeepsARegistryFreshWithWhatAnotherWriterChanges() throws Exception {
         Registry registry = new Registry(store);
         String replica = "http://10.0.0.9:8080";
-        try (RedisStore other = redisStore(server.url(), PREFIX); Store.Watch watch = store.watch(registry, Duration.ofMinutes(10))) {
+        try (RedisStore other = redisStore(server.url(), PREFIX); Store.Watch watch = store.watch(registry, Duration.ofMinutes(10), Clock.SYSTEM)) {
             other.add(USERS, replica); // no resync in time: only a notice, or the reread on subscribing, brings it
             Await.until(Duration.ofSeconds(5), "the registry sees the other writer's replica",
                     () -> registry.snapshot().toMap().equals(Map.of(USERS, List.of(Address.parse(replica)))));
@@ -143,7 +143,7 @@ class RedisStoreContractTest extends StoreContract {
         Thread caller = Thread.currentThread();
         List<Integer> order = Collections.synchronizedList(new ArrayList<>());
         Set<Thread> ranOn = ConcurrentHashMap.newKeySet();
-        Store.Reports reports = store.reports();
+        Store.Reports reports = store.reports(Clock.SYSTEM);
         for (int i = 0; i < 100; i++) {
             int n = i;
             reports.execute(() -> {

@@ -187,12 +187,12 @@ class RegistryTest {
         }
 
         @Override
-        public Watch watch(Registry registry, java.time.Duration resync) {
+        public Watch watch(Registry registry, java.time.Duration resync, Clock clock) {
             return Watch.NONE;
         }
 
         @Override
-        public Reports reports() {
+        public Reports reports(Clock clock) {
             return Reports.DIRECT;
         }
 

@@ -19,7 +19,7 @@ class ReportQueueTest {
     @Test
     void reportsApplyOneAtATimeInTheOrderSubmitted() throws Exception {
         List<Integer> applied = Collections.synchronizedList(new ArrayList<>());
-        try (ReportQueue queue = new ReportQueue(1000)) {
+        try (ReportQueue queue = new ReportQueue(1000, Clock.SYSTEM)) {
             for (int i = 0; i < 1000; i++) {
                 int n = i;
                 queue.execute(() -> applied.add(n));
@@ -39,7 +39,7 @@ class ReportQueueTest {
         CountDownLatch running = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         List<Integer> applied = Collections.synchronizedList(new ArrayList<>());
-        try (ReportQueue queue = new ReportQueue(3)) {
+        try (ReportQueue queue = new ReportQueue(3, Clock.SYSTEM)) {
             queue.execute(() -> { // the store stalls on the first report
                 running.countDown();
                 await(release);
@@ -59,7 +59,7 @@ class ReportQueueTest {
     @Test
     void aReportThatThrowsDoesNotStopTheOthers() {
         List<Integer> applied = Collections.synchronizedList(new ArrayList<>());
-        ReportQueue queue = new ReportQueue(10);
+        ReportQueue queue = new ReportQueue(10, Clock.SYSTEM);
         queue.execute(() -> {
             throw new IllegalStateException("a bug");
         });
@@ -76,7 +76,7 @@ class ReportQueueTest {
         CountDownLatch secondRunning = new CountDownLatch(1);
         CountDownLatch releaseSecond = new CountDownLatch(1);
         String warning = "dropping them until the queue of 2 drains";
-        try (LogCapture log = LogCapture.of(ReportQueue.class); ReportQueue queue = new ReportQueue(2)) {
+        try (LogCapture log = LogCapture.of(ReportQueue.class); ReportQueue queue = new ReportQueue(2, Clock.SYSTEM)) {
             queue.execute(() -> {
                 firstRunning.countDown();
                 await(releaseFirst);
@@ -124,7 +124,7 @@ class ReportQueueTest {
         CountDownLatch running = new CountDownLatch(1);
         CountDownLatch interrupted = new CountDownLatch(1);
         CountDownLatch never = new CountDownLatch(1);
-        ReportQueue queue = new ReportQueue(10);
+        ReportQueue queue = new ReportQueue(10, Clock.SYSTEM);
         queue.execute(() -> {
             running.countDown();
             try {
@@ -144,7 +144,7 @@ class ReportQueueTest {
 
     @Test
     void closeWithoutGraceRejectsFurtherReports() {
-        ReportQueue queue = new ReportQueue(10);
+        ReportQueue queue = new ReportQueue(10, Clock.SYSTEM);
         queue.close();
         assertThrows(RejectedExecutionException.class, () -> queue.execute(() -> {}));
         queue.close(); // idempotent
@@ -152,7 +152,7 @@ class ReportQueueTest {
 
     @Test
     void closeKeepsTheCallersInterrupt() {
-        ReportQueue queue = new ReportQueue(10);
+        ReportQueue queue = new ReportQueue(10, Clock.SYSTEM);
         Thread.currentThread().interrupt();
         queue.close(Duration.ofSeconds(1));
         assertTrue(Thread.interrupted(), "close must not swallow the interrupt of the thread that called it");

@@ -26,7 +26,7 @@ class SupervisorTest {
             if (run == 2) throw new OutOfMemoryError("even an Error is survived");
             running.countDown();
             forever.await();
-        }, Duration.ofMillis(1), Duration.ofMillis(50))) {
+        }, Duration.ofMillis(1), Duration.ofMillis(50), Clock.SYSTEM)) {
             assertTrue(running.await(10, TimeUnit.SECONDS), "the third run started");
             assertEquals(2, s.restarts());
             assertEquals(3, runs.get());
@@ -34,9 +34,40 @@ class SupervisorTest {
     }
 
     @Test
+    void theBackOffDoublesFromMinToMaxAndStartsOverAfterARunLongerThanMax() throws Exception {
+        TestClock clock = new TestClock();
+        Duration min = ms(100);
+        Duration max = ms(1000);
+        // How long each run lasts on the clock before it fails; the run after the last blocks until closed.
+        List<Duration> runs = List.of(ms(0), ms(0), ms(0), ms(0), ms(0), ms(0), max, ms(0), max.plusNanos(1), ms(0), ms(0));
+        AtomicInteger run = new AtomicInteger();
+        try (Supervisor s = Supervisor.start("flaky", () -> {
+            int i = run.getAndIncrement();
+            if (i == runs.size()) new CountDownLatch(1).await();
+            clock.advance(runs.get(i));
+            throw new IllegalStateException("run " + i + " fails");
+        }, min, max, clock)) {
+            for (int i = 0; i < runs.size(); i++) {
+                Duration backoff = clock.awaitSleeps(i + 1).get(i);
+                clock.advance(backoff); // the back-off passes, and the next run starts
+            }
+            assertEquals(List.of(ms(100), ms(200), ms(400), ms(800), ms(1000), ms(1000),
+                    ms(1000), // after a run of exactly max: no start over
+                    ms(1000),
+                    ms(100), // after a run longer than max: from min again
+                    ms(200), ms(400)), clock.sleeps());
+            assertEquals(runs.size(), s.restarts());
+        }
+    }
+
+    private static Duration ms(long millis) {
+        return Duration.ofMillis(millis);
+    }
+
+    @Test
     void aLoopThatReturnsIsStartedAgain() throws Exception {
         CountDownLatch threeRuns = new CountDownLatch(3);
-        try (Supervisor s = Supervisor.start("short", threeRuns::countDown, Duration.ofMillis(1), Duration.ofMillis(5))) {
+        try (Supervisor s = Supervisor.start("short", threeRuns::countDown, Duration.ofMillis(1), Duration.ofMillis(5), Clock.SYSTEM)) {
             assertTrue(threeRuns.await(10, TimeUnit.SECONDS));
             assertTrue(s.restarts() >= 2);
         }
@@ -55,7 +86,7 @@ class SupervisorTest {
             } finally {
                 ended.countDown();
             }
-        }, Duration.ofMillis(1), Duration.ofMillis(5));
+        }, Duration.ofMillis(1), Duration.ofMillis(5), Clock.SYSTEM);
         assertTrue(started.await(10, TimeUnit.SECONDS));
         s.close();
         assertEquals(0, ended.getCount(), "the blocked loop was interrupted, not left behind");
@@ -85,7 +116,7 @@ class SupervisorTest {
                  tenRuns.countDown();
                  if (tenRuns.getCount() == 0) forever.await();
                  throw new IllegalStateException("fails at once");
-             }, Duration.ofMillis(1), Duration.ofMillis(64))) {
+             }, Duration.ofMillis(1), Duration.ofMillis(64), Clock.SYSTEM)) {
             assertTrue(tenRuns.await(30, TimeUnit.SECONDS));
             backoffs = backoffs(log, "doubling");
             assertEquals(9, s.restarts());
@@ -121,7 +152,7 @@ class SupervisorTest {
                      forever.await();
                  }
                  throw new IllegalStateException("run " + run + " fails");
-             }, Duration.ofMillis(10), Duration.ofMillis(40))) {
+             }, Duration.ofMillis(10), Duration.ofMillis(40), Clock.SYSTEM)) {
             assertTrue(fourthRun.await(30, TimeUnit.SECONDS));
             backoffs = backoffs(log, "long");
         }
@@ -142,7 +173,7 @@ class SupervisorTest {
                     // a loop that takes a while to notice: close's wait for it is what gets interrupted
                 }
             }
-        }, Duration.ofMillis(1), Duration.ofMillis(5));
+        }, Duration.ofMillis(1), Duration.ofMillis(5), Clock.SYSTEM);
         assertTrue(started.await(10, TimeUnit.SECONDS));
         Thread.currentThread().interrupt();
         s.close();
