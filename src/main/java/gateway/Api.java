@@ -134,7 +134,7 @@ final class Api {
     }
 
     private Map<String, Object> answer(Registration r) {
-        RoundRobin replicas = registry.snapshot().get(r.service());
+        Replicas replicas = registry.snapshot().get(r.service());
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("service", r.service());
         body.put("address", r.address().url());

@@ -135,7 +135,7 @@ final class Breaker {
         evictions.incrementAndGet();
         LOG.warning("evicted " + address + " from " + String.join(", ", failure.evictedFrom()) + " after "
                 + failure.count() + " consecutive failures (last: " + outcome + ")" + where);
-        registry.evicted(failure.evictedFrom(), address);
+        registry.drop(failure.evictedFrom(), address);
     }
 
     /** As the store counts, per address, in this gateway's snapshot. */

@@ -91,7 +91,7 @@ final class Proxy {
     void forward(HttpExchange exchange, String service, String rawRest) throws IOException {
         Optional<String> loop = ForwardHeaders.loop(exchange.getRequestHeaders(), gatewayId);
         if (loop.isPresent()) throw new HttpError(508, loop.get());
-        RoundRobin replicas = registry.snapshot().get(service);
+        Replicas replicas = registry.snapshot().get(service);
         if (replicas == null) throw new HttpError(503, "no replica registered for service '" + service + "'");
         RequestBody body = RequestBody.read(exchange, KEEP_FOR_RETRY, budget, watch);
         try {
@@ -101,7 +101,7 @@ final class Proxy {
         }
     }
 
-    private void tryReplicas(HttpExchange exchange, String service, String rawRest, RoundRobin replicas, RequestBody body)
+    private void tryReplicas(HttpExchange exchange, String service, String rawRest, Replicas replicas, RequestBody body)
             throws IOException {
         String method = exchange.getRequestMethod();
         List<Map.Entry<String, String>> headers = ForwardHeaders.request(exchange.getRequestHeaders(), hop(exchange));

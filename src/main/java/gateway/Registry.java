@@ -56,7 +56,7 @@ final class Registry {
         writer.lock();
         try {
             boolean removed = store.remove(r.service(), r.address().url());
-            drop(r.service(), r.address());
+            dropFromSnapshot(r.service(), r.address());
             refresh();
             return removed;
         } finally {
@@ -65,10 +65,10 @@ final class Registry {
     }
 
     /** Drops an evicted address from the snapshot's {@code services} at once, then rereads the store. */
-    void evicted(List<String> services, Address address) {
+    void drop(List<String> services, Address address) {
         writer.lock();
         try {
-            for (String service : services) drop(service, address);
+            for (String service : services) dropFromSnapshot(service, address);
         } finally {
             writer.unlock();
         }
@@ -145,7 +145,7 @@ final class Registry {
     }
 
     /** Removes one replica from the snapshot; the caller holds the writer lock. */
-    private void drop(String service, Address address) {
+    private void dropFromSnapshot(String service, Address address) {
         Map<String, List<Address>> map = snapshot.toMap();
         List<Address> replicas = new ArrayList<>(map.getOrDefault(service, List.of()));
         replicas.remove(address);

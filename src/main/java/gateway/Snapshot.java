@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * through any gateway knows to reset them. Readers take it from one volatile reference and never
  * lock; writers build a new one. Thread-safe.
  */
-record Snapshot(Map<String, RoundRobin> services, Map<String, Long> failures) {
+record Snapshot(Map<String, Replicas> services, Map<String, Long> failures) {
 
     static final Snapshot EMPTY = new Snapshot(Map.of(), Map.of());
 
@@ -22,7 +22,7 @@ record Snapshot(Map<String, RoundRobin> services, Map<String, Long> failures) {
     }
 
     /** The service's replicas, or null when it has none. */
-    RoundRobin get(String service) {
+    Replicas get(String service) {
         return services.get(service);
     }
 
@@ -38,11 +38,11 @@ record Snapshot(Map<String, RoundRobin> services, Map<String, Long> failures) {
 
     /** As {@link #with(Map)}, with {@code failures} (address to count, counts above 0 only) pending. */
     Snapshot with(Map<String, List<Address>> registry, Map<String, Long> failures) {
-        Map<String, RoundRobin> next = new HashMap<>();
+        Map<String, Replicas> next = new HashMap<>();
         registry.forEach((name, replicas) -> {
             if (replicas.isEmpty()) return;
-            RoundRobin old = services.get(name);
-            next.put(name, new RoundRobin(replicas, old == null ? new AtomicInteger() : old.cursor()));
+            Replicas old = services.get(name);
+            next.put(name, new Replicas(replicas, old == null ? new AtomicInteger() : old.cursor()));
         });
         return new Snapshot(next, failures);
     }

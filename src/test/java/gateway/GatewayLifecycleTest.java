@@ -38,12 +38,14 @@ class GatewayLifecycleTest {
     }
 
     /**
-     * {@code store} seen through the Store interface only, as a remote store is (the gateway
-     * treats anything but a MemoryStore as remote), with {@code before} run ahead of each call.
+     * {@code store} seen through the Store interface only and behaving as a remote store (its
+     * reports go through a queue), with {@code before} run ahead of each call.
      */
     static Store around(MemoryStore store, java.util.function.Consumer<String> before) {
         return (Store) java.lang.reflect.Proxy.newProxyInstance(Store.class.getClassLoader(), new Class<?>[] {Store.class},
                 (proxy, method, args) -> {
+                    // a remote store's reports go through a queue, off the request thread
+                    if (method.getName().equals("reports")) return new ReportQueue(ReportQueue.CAPACITY, (Clock) args[0]);
                     before.accept(method.getName());
                     try {
                         return method.invoke(store, args);

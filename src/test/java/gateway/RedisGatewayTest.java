@@ -49,7 +49,7 @@ class RedisGatewayTest {
     }
 
     static Set<String> replicas(Gateway g, String service) {
-        RoundRobin rr = g.registry().snapshot().get(service);
+        Replicas rr = g.registry().snapshot().get(service);
         if (rr == null) return Set.of();
         Set<String> urls = new java.util.TreeSet<>();
         for (Address a : rr.replicas()) urls.add(a.url());

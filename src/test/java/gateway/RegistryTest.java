@@ -43,7 +43,7 @@ class RegistryTest {
                             registry.deregister(r), step.toString());
                     case EVICT -> {
                         Store.Failure failure = store.recordFailure(step.service(), step.address(), 1);
-                        if (failure.evicted()) registry.evicted(failure.evictedFrom(), r.address());
+                        if (failure.evicted()) registry.drop(failure.evictedFrom(), r.address());
                         // one address, one server: a registered one leaves every service
                         if (model.getOrDefault(step.service(), new TreeSet<>()).contains(step.address())) {
                             model.values().forEach(replicas -> replicas.remove(step.address()));
@@ -72,7 +72,7 @@ class RegistryTest {
                             case DEREGISTER -> registry.deregister(r);
                             case EVICT -> {
                                 Store.Failure failure = store.recordFailure(step.service(), r.address().url(), 1);
-                                if (failure.evicted()) registry.evicted(failure.evictedFrom(), r.address());
+                                if (failure.evicted()) registry.drop(failure.evictedFrom(), r.address());
                             }
                         }
                         switch (step.op()) {
@@ -234,7 +234,7 @@ class RegistryTest {
         other.register(new Registration("t", a));
         other.register(new Registration("u", Address.parse("h:3")));
         Store.Failure failure = store.recordFailure("t", a.url(), 1);
-        mine.evicted(failure.evictedFrom(), a);
+        mine.drop(failure.evictedFrom(), a);
         assertEquals(Map.of("s", new TreeSet<>(List.of("http://h:2")), "u", new TreeSet<>(List.of("http://h:3"))),
                 snapshotAsModel(mine.snapshot()), "after an eviction");
     }

@@ -13,7 +13,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Threads;
 
 /**
- * Picking a replica: {@link RoundRobin#start()} (one atomic increment, lock-free) beside two
+ * Picking a replica: {@link Replicas#start()} (one atomic increment, lock-free) beside two
  * lock-based baselines over the same array, under 1, 2 and 8 threads sharing one service.
  * Each pick returns the chosen {@link Address}, as the proxy uses it. On a 2-core machine the
  * 8-thread rows measure contention with the cores oversubscribed.
@@ -23,7 +23,7 @@ import org.openjdk.jmh.annotations.Threads;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 public class RoundRobinBenchmark {
 
-    private final RoundRobin atomic = new RoundRobin(
+    private final Replicas atomic = new Replicas(
             List.of(Address.parse("10.0.0.1:8080"), Address.parse("10.0.0.2:8080"), Address.parse("10.0.0.3:8080")),
             new AtomicInteger());
     private final Address[] replicas = atomic.replicas().toArray(Address[]::new);

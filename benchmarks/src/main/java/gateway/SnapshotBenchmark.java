@@ -45,14 +45,14 @@ public class SnapshotBenchmark {
     }
 
     @Benchmark
-    public RoundRobin hit() {
+    public Replicas hit() {
         String name = names[next];
         next = next + 1 == names.length ? 0 : next + 1;
         return snapshot.get(name);
     }
 
     @Benchmark
-    public RoundRobin miss() {
+    public Replicas miss() {
         return snapshot.get("no-such-service");
     }
 }

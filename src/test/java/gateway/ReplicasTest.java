@@ -13,12 +13,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.Test;
 
-class RoundRobinTest {
+class ReplicasTest {
 
-    private static RoundRobin replicas(int n, int cursor) {
+    private static Replicas replicas(int n, int cursor) {
         List<Address> list = new ArrayList<>();
         for (int i = 0; i < n; i++) list.add(Address.parse("http://r" + i + ":80" + (10 + i)));
-        return new RoundRobin(list, new AtomicInteger(cursor));
+        return new Replicas(list, new AtomicInteger(cursor));
     }
 
     @Test
@@ -27,7 +27,7 @@ class RoundRobinTest {
                 .checkAssert((n, k, cursor) -> {
                     // skip the one wrap from MAX_VALUE to MIN_VALUE, where 2^32 picks are not a multiple of n
                     if ((long) cursor + (long) k * n > Integer.MAX_VALUE) cursor = Integer.MAX_VALUE - k * n;
-                    RoundRobin rr = replicas(n, cursor);
+                    Replicas rr = replicas(n, cursor);
                     int[] counts = new int[n];
                     for (int i = 0; i < k * n; i++) counts[rr.start()]++;
                     for (int c : counts) assertEquals(k, c);
@@ -37,7 +37,7 @@ class RoundRobinTest {
     @Test
     void picksStayInRangeAcrossTheIntegerOverflow() {
         qt().forAll(integers().between(1, 12), integers().between(0, 100)).checkAssert((n, before) -> {
-            RoundRobin rr = replicas(n, Integer.MAX_VALUE - before);
+            Replicas rr = replicas(n, Integer.MAX_VALUE - before);
             int[] counts = new int[n];
             for (int i = 0; i < 3 * n + 2 * before; i++) {
                 int pick = rr.start();
@@ -53,7 +53,7 @@ class RoundRobinTest {
     @Test
     void anAttemptVisitsEveryReplicaOnceFromItsStart() {
         qt().forAll(integers().between(1, 12), integers().all()).checkAssert((n, cursor) -> {
-            RoundRobin rr = replicas(n, cursor);
+            Replicas rr = replicas(n, cursor);
             int start = rr.start();
             var visited = new HashSet<Address>();
             for (int i = 0; i < n; i++) visited.add(rr.get(start, i));
@@ -64,7 +64,7 @@ class RoundRobinTest {
     @Test
     void concurrentPicksStayFair() throws Exception {
         int n = 5, threads = 8, perThread = 10_000;
-        RoundRobin rr = replicas(n, Integer.MAX_VALUE - 20_000); // cross the overflow while contended
+        Replicas rr = replicas(n, Integer.MAX_VALUE - 20_000); // cross the overflow while contended
         AtomicIntegerArray counts = new AtomicIntegerArray(n);
         CountDownLatch go = new CountDownLatch(1);
         List<Thread> workers = new ArrayList<>();

@@ -7,13 +7,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * One service's replicas, fixed, and where the next request starts among them. Picking is one
  * atomic increment: no lock, no allocation. Thread-safe.
  */
-final class RoundRobin {
+final class Replicas {
 
     private final Address[] replicas;
     private final AtomicInteger cursor;
 
     /** The cursor is shared with the previous snapshot's instance, so a registry change does not restart the rotation. */
-    RoundRobin(List<Address> replicas, AtomicInteger cursor) {
+    Replicas(List<Address> replicas, AtomicInteger cursor) {
         if (replicas.isEmpty()) throw new IllegalArgumentException("a service needs at least one replica");
         this.replicas = replicas.toArray(Address[]::new);
         this.cursor = cursor;
