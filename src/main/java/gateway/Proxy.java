@@ -139,7 +139,6 @@ final class Proxy {
             breaker.report(service, replica, outcome);
             if (outcome == Outcome.SUCCESS) {
                 body.answer(); // a replica may answer before the body is read, which may then time out
-
                 relay(exchange, response);
                 return;
             }

@@ -34,7 +34,8 @@ final class RequestBody {
     private final boolean streaming;
     private final long length;
     private final RetryBudget budget;
-    private final long reserved;
+    /** Bytes of the retry budget this body holds; given back once no retry can need them. Request thread only. */
+    private long reserved;
     /** Set (by an upstream thread) once a streamed body starts flowing upstream; never for a kept one. */
     private volatile boolean streamed;
 
@@ -156,7 +157,14 @@ final class RequestBody {
      * @throws ClientStream.Gone when the client timeout's 408 went out instead
      */
     void answer() throws ClientStream.Gone {
+        giveBack(); // a replica answered: no retry will resend the body, and the next request may need the room
         if (client != null && !client.answerForRequest()) throw client.timedOut();
+    }
+
+    private void giveBack() {
+        if (reserved == 0) return; // nothing kept (EMPTY, shared by every bodiless request, is never written)
+        budget.release(reserved);
+        reserved = 0;
     }
 
     /**
@@ -167,7 +175,7 @@ final class RequestBody {
      */
     void end() throws ClientStream.Gone {
         if (client == null) return;
-        budget.release(reserved);
+        giveBack();
         boolean ours = client.answerForRequest();
         client.end();
         if (!ours) throw client.timedOut();
