@@ -27,7 +27,8 @@ final class RequestPath {
         String raw = target.toString(); // the string the URI was parsed from
         for (int i = 0; i < raw.length(); i++) {
             char c = raw.charAt(i);
-            if (c <= ' ' || c >= 0x7f) throw new IllegalArgumentException("the request target must be ASCII (percent-encode the rest)");
+            // printable ASCII only: a space or DEL never reaches here (HttpServer splits the line on spaces)
+            if (c < '!' || c > '~') throw new IllegalArgumentException("the request target must be ASCII (percent-encode the rest)");
         }
         if (raw.startsWith("//")) return "//" + Objects.requireNonNullElse(target.getRawAuthority(), "") + target.getRawPath();
         if (raw.startsWith("/") || target.getScheme() != null && target.getRawPath() != null && target.getRawPath().startsWith("/")) {
@@ -45,7 +46,7 @@ final class RequestPath {
      * @throws IllegalArgumentException when the path would climb above its root, or hides a dot-dot
      */
     static String removeDotSegments(String rawPath) {
-        if (rawPath.indexOf('.') < 0 && rawPath.indexOf('%') < 0) return rawPath; // most paths: nothing to do
+        if (!rawPath.contains(".") && !rawPath.contains("%")) return rawPath; // most paths: nothing to do
         String[] segments = rawPath.substring(1).split("/", -1);
         List<String> kept = new ArrayList<>(segments.length);
         boolean endsInDirectory = false; // "/a/b/.." is "/a/", not "/a"

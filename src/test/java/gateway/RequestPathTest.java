@@ -73,6 +73,7 @@ class RequestPathTest {
             http://h:1/svc/x?q  | /svc/x
             http://h:1//echo/x  | //echo/x
             /svc/a%20b          | /svc/a%20b
+            /svc/!a~            | /svc/!a~
             """)
     void theRawPathIsTheOneTheClientSent(String target, String path) {
         assertEquals(path, RequestPath.of(URI.create(target)));
