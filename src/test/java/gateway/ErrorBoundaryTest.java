@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.InputStream;
-import java.lang.reflect.InvocationTargetException;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -30,18 +29,11 @@ class ErrorBoundaryTest {
         return new Client(gateway.uri());
     }
 
-    /** A memory store whose registry() fails as a bug would: not a StoreException. */
+    /** A memory store whose registry() fails as a bug would: not a Store.Unavailable. */
     private static Store buggyRegistry() {
-        MemoryStore memory = new MemoryStore();
-        return (Store) java.lang.reflect.Proxy.newProxyInstance(Store.class.getClassLoader(), new Class<?>[] {Store.class},
-                (proxy, method, args) -> {
-                    if (method.getName().equals("registry")) throw new IllegalStateException("a bug in the store");
-                    try {
-                        return method.invoke(memory, args);
-                    } catch (InvocationTargetException e) {
-                        throw e.getCause();
-                    }
-                });
+        return GatewayLifecycleTest.around(new MemoryStore(), method -> {
+            if (method.equals("registry")) throw new IllegalStateException("a bug in the store");
+        });
     }
 
     @Test

@@ -11,6 +11,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.ConnectException;
 import java.net.Socket;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -41,6 +42,14 @@ class GatewayLifecycleTest {
      * {@code store} seen through the Store interface only and behaving as a remote store (its
      * reports go through a queue), with {@code before} run ahead of each call.
      */
+    private static boolean accepts(URI uri) {
+        try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     static Store around(MemoryStore store, java.util.function.Consumer<String> before) {
         return (Store) java.lang.reflect.Proxy.newProxyInstance(Store.class.getClassLoader(), new Class<?>[] {Store.class},
                 (proxy, method, args) -> {
@@ -142,12 +151,10 @@ class GatewayLifecycleTest {
             client.register("svc", Backend.refusing());
             assertEquals(502, client.get("/svc/").statusCode(), "answered while the store is still stalled");
             assertEquals(0, recorded.get());
+            URI uri = gateway.uri();
             Thread.ofVirtual().start(() -> {
-                try {
-                    Thread.sleep(300);
-                } catch (InterruptedException e) {
-                    return;
-                }
+                // the store answers only once close has begun (it stops listening first)
+                Await.until(Duration.ofSeconds(10), "close began", () -> !accepts(uri));
                 storeAnswers.countDown();
             });
             gateway.close();

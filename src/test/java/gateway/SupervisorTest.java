@@ -143,16 +143,18 @@ class SupervisorTest {
         CountDownLatch fourthRun = new CountDownLatch(1);
         CountDownLatch forever = new CountDownLatch(1);
         List<Long> backoffs;
+        TestClock clock = new TestClock();
         try (LogCapture log = LogCapture.of(Supervisor.class);
              Supervisor s = Supervisor.start("long", () -> {
                  int run = runs.incrementAndGet();
-                 if (run == 3) Thread.sleep(120); // longer than max: this loop had been working
+                 if (run == 3) clock.advance(Duration.ofMillis(120)); // longer than max: this loop had been working
                  if (run == 4) {
                      fourthRun.countDown();
                      forever.await();
                  }
                  throw new IllegalStateException("run " + run + " fails");
-             }, Duration.ofMillis(10), Duration.ofMillis(40), Clock.SYSTEM)) {
+             }, Duration.ofMillis(10), Duration.ofMillis(40), clock)) {
+            for (int i = 0; i < 3; i++) clock.advance(clock.awaitSleeps(i + 1).get(i)); // each back-off passes
             assertTrue(fourthRun.await(30, TimeUnit.SECONDS));
             backoffs = backoffs(log, "long");
         }
