@@ -43,6 +43,11 @@ final class BodyWatch implements AutoCloseable {
         bodies.remove(body);
     }
 
+    /** Bodies being watched now: each request body from {@code open} to its {@code end}. */
+    int watching() {
+        return bodies.size();
+    }
+
     Duration limit() {
         return limit;
     }

@@ -170,6 +170,11 @@ final class Gateway implements AutoCloseable {
         return breaker;
     }
 
+    /** Request bodies being read now, under the client timeout. */
+    BodyWatch bodyWatch() {
+        return bodyWatch;
+    }
+
     /** What keeps the registry fresh from other gateways' changes ({@link Store.Watch#NONE} on the memory store). */
     Store.Watch watch() {
         return watch;

@@ -25,10 +25,9 @@ final class RequestBody {
     /** A chunked body is kept in pieces of this size, each reserved before it is read. */
     static final int PIECE = 16 * 1024;
 
-    private static final RequestBody EMPTY = new RequestBody(List.of(), 0, null, false, 0, null, 0);
+    private static final RequestBody EMPTY = new RequestBody(List.of(), null, false, 0, null, 0);
 
     private final List<byte[]> kept;
-    private final long keptLength;
     private final ClientStream client;
     /** Whether more is to be read from the client after what was kept. */
     private final boolean streaming;
@@ -39,10 +38,9 @@ final class RequestBody {
     /** Set (by an upstream thread) once a streamed body starts flowing upstream; never for a kept one. */
     private volatile boolean streamed;
 
-    private RequestBody(List<byte[]> kept, long keptLength, ClientStream client, boolean streaming, long length,
+    private RequestBody(List<byte[]> kept, ClientStream client, boolean streaming, long length,
                         RetryBudget budget, long reserved) {
         this.kept = kept;
-        this.keptLength = keptLength;
         this.client = client;
         this.streaming = streaming;
         this.length = length;
@@ -67,19 +65,19 @@ final class RequestBody {
         }
         // A message with neither Content-Length nor Transfer-Encoding has no body (RFC 9112 §6.3).
         if (declared == null && !exchange.getRequestHeaders().containsKey("Transfer-Encoding")) return EMPTY;
-        if (length == 0) return new RequestBody(List.of(), 0, null, false, 0, null, 0);
+        if (length == 0) return new RequestBody(List.of(), null, false, 0, null, 0);
         ClientStream in = watch.open(exchange);
         long reserved = 0;
         try {
-            if (length > 0) {
+            if (declared != null) {
                 if (length > keep || !budget.tryReserve(length)) {
-                    return new RequestBody(List.of(), 0, in, true, length, budget, 0); // never kept: streamed from the start
+                    return new RequestBody(List.of(), in, true, length, budget, 0); // never kept: streamed from the start
                 }
                 reserved = length;
                 byte[] all = new byte[(int) length];
                 int got = in.readNBytes(all, 0, all.length);
                 if (got < length) throw new HttpError(400, "request body ended after " + got + " of " + length + " bytes");
-                return new RequestBody(List.of(all), length, in, false, length, budget, reserved);
+                return new RequestBody(List.of(all), in, false, length, budget, reserved);
             }
             // Chunked: keep pieces while the budget has room; only reading on tells where the body ends.
             List<byte[]> pieces = new ArrayList<>();
@@ -91,21 +89,20 @@ final class RequestBody {
                 byte[] piece = new byte[size];
                 int got = in.readNBytes(piece, 0, size);
                 if (got < size) { // the end of the body: all of it is kept
-                    if (got > 0) pieces.add(Arrays.copyOf(piece, got));
+                    pieces.add(Arrays.copyOf(piece, got)); // perhaps empty, which sends nothing
                     budget.release(size - got);
                     reserved -= size - got;
-                    return new RequestBody(pieces, have + got, in, false, -1, budget, reserved);
+                    return new RequestBody(pieces, in, false, -1, budget, reserved);
                 }
                 pieces.add(piece);
                 have += got;
             }
             if (have == keep) {
                 int next = in.read();
-                if (next < 0) return new RequestBody(pieces, have, in, false, -1, budget, reserved);
+                if (next < 0) return new RequestBody(pieces, in, false, -1, budget, reserved);
                 pieces.add(new byte[] {(byte) next});
-                have++;
             }
-            return new RequestBody(pieces, have, in, true, -1, budget, reserved);
+            return new RequestBody(pieces, in, true, -1, budget, reserved);
         } catch (IOException | RuntimeException e) {
             budget.release(reserved);
             in.end();
@@ -126,6 +123,8 @@ final class RequestBody {
     /** The body for one attempt; a streamed body marks itself used once the upstream client starts reading it. */
     BodyPublisher publisher() {
         if (!streaming) {
+            long keptLength = 0;
+            for (byte[] piece : kept) keptLength += piece.length;
             if (keptLength == 0) return BodyPublishers.noBody();
             if (kept.size() == 1) return BodyPublishers.ofByteArray(kept.get(0));
             return BodyPublishers.fromPublisher(BodyPublishers.ofByteArrays(kept), keptLength);
@@ -138,7 +137,7 @@ final class RequestBody {
             parts.add(client);
             return new SequenceInputStream(Collections.enumeration(parts));
         });
-        return length > 0 ? BodyPublishers.fromPublisher(stream, length) : stream;
+        return length == -1 ? stream : BodyPublishers.fromPublisher(stream, length); // -1: chunked, length unknown
     }
 
     /** Whether the client's side failed while its body was read: it hung up, reset, or stalled past the client timeout. */

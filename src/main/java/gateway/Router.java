@@ -71,8 +71,8 @@ final class Router implements HttpHandler {
             case "/health" -> api.health(exchange);
             default -> {
                 int slash = path.indexOf('/', 1);
-                String name = slash < 0 ? path.substring(1) : path.substring(1, slash);
-                String rest = slash < 0 ? "/" : path.substring(slash);
+                String name = slash == -1 ? path.substring(1) : path.substring(1, slash);
+                String rest = slash == -1 ? "/" : path.substring(slash);
                 if (!Registration.isValidName(name)) throw new HttpError(404, "no route for " + path);
                 try {
                     rest = RequestPath.removeDotSegments(rest);

@@ -12,6 +12,7 @@ import java.net.SocketTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -247,5 +248,18 @@ class ClientBodyTest extends GatewayTest {
             assertEquals(200, response.statusCode(), "request " + i + " was kept and retried");
         }
         assertEquals(3, unavailable.hits.get());
+    }
+
+    @Test
+    void aRequestWhoseBodyWasAnsweredIsNoLongerWatched() throws Exception {
+        startGateway();
+        client.register("svc", closeLater(Backend.named("one")).address());
+        for (int i = 0; i < 3; i++) {
+            var response = client.http.send(HttpRequest.newBuilder(gateway.uri().resolve("/svc/doc"))
+                    .PUT(HttpRequest.BodyPublishers.ofByteArray(new byte[1000])).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, response.statusCode());
+        }
+        // the watch would otherwise hold every body ever read, and look over each of them forever
+        Await.until(Duration.ofSeconds(5), "no body watched", () -> gateway.bodyWatch().watching() == 0);
     }
 }

@@ -109,7 +109,7 @@ class LoopIntegrationTest {
         Client client = new Client(gateway.uri());
         int port = gateway.port();
         List<String> own = new ArrayList<>(List.of("127.0.0.1:" + port, "http://localhost:" + port + "/loop",
-                "http://[::1]:" + port, "http://0.0.0.0:" + port, "127.0.0.2:" + port));
+                "http://[::1]:" + port, "http://0.0.0.0:" + port, "127.0.0.2:" + port, "http://gw.localhost:" + port));
         for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
             nic.inetAddresses().filter(a -> a instanceof Inet4Address && !a.isLoopbackAddress()).findFirst()
                     .ifPresent(a -> own.add(a.getHostAddress() + ":" + port));
@@ -122,5 +122,9 @@ class LoopIntegrationTest {
         assertEquals("{\"services\":[],\"store\":\"UP\"}", client.get("/services").body());
         assertEquals(201, client.register("other", "127.0.0.1:" + (port == 65_535 ? port - 1 : port + 1)).statusCode(),
                 "another port on the same host is another server");
+        // The same port elsewhere is another server too: an address of no interface here
+        // (TEST-NET-1, RFC 5737), and a host name, which is not looked up.
+        assertEquals(201, client.register("other", "192.0.2.1:" + port).statusCode());
+        assertEquals(201, client.register("other", "http://replica.example:" + port).statusCode());
     }
 }
