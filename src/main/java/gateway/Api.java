@@ -6,10 +6,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,7 +20,7 @@ import java.util.TreeMap;
 import java.util.Optional;
 
 /**
- * The gateway's own endpoints: {@code /register}, {@code /services}, {@code /health}. A
+ * The gateway's own endpoints: {@code /register}, {@code /services}, {@code /health}, {@code /metrics}. A
  * registration answers 2xx only once the store holds it. Thread-safe.
  */
 final class Api {
@@ -29,12 +31,14 @@ final class Api {
     private final Registry registry;
     private final Store store;
     private final int ownPort;
+    private final Metrics metrics;
 
     /** {@code ownPort}: the port the gateway listens on, so that it never registers itself. */
-    Api(Registry registry, Store store, int ownPort) {
+    Api(Registry registry, Store store, int ownPort, Metrics metrics) {
         this.registry = registry;
         this.store = store;
         this.ownPort = ownPort;
+        this.metrics = metrics;
     }
 
     /** POST adds a replica (201 new, 200 already there); DELETE removes it (200, or 404). */
@@ -104,6 +108,22 @@ final class Api {
         body.put("status", "UP");
         body.put("store", store.ping() ? "UP" : "DOWN");
         Json.send(exchange, 200, body);
+    }
+
+    /** Every metric in the Prometheus text format 0.0.4 (see {@link Metrics}). */
+    void metrics(HttpExchange exchange) throws IOException {
+        readOnly(exchange, "/metrics");
+        byte[] bytes = metrics.scrape().getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", Metrics.CONTENT_TYPE);
+        if (exchange.getRequestMethod().equals("HEAD")) {
+            exchange.getResponseHeaders().set("Content-Length", Integer.toString(bytes.length));
+            exchange.sendResponseHeaders(200, -1);
+            return;
+        }
+        exchange.sendResponseHeaders(200, bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
     }
 
     /**

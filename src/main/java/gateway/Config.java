@@ -35,7 +35,8 @@ record Config(
         long retryBufferBytes,
         int maxConnections,
         Optional<String> gatewayId,
-        List<Cidr> trustedProxies) {
+        List<Cidr> trustedProxies,
+        boolean accessLog) {
 
     static final String DEFAULT_BIND = "0.0.0.0";
     static final int DEFAULT_PORT = 7171;
@@ -57,6 +58,8 @@ record Config(
     /** None: each gateway makes up its own, {@code gw-} and 8 random hex digits (see Gateway). */
     static final Optional<String> DEFAULT_GATEWAY_ID = Optional.empty();
     static final List<Cidr> DEFAULT_TRUSTED_PROXIES = List.of();
+    /** Off: benchmarks and busy gateways do not pay for a log line per request. */
+    static final boolean DEFAULT_ACCESS_LOG = false;
 
     /** A gateway id is a Via received-by token (RFC 9110 §7.6.3); kept to a safe subset. */
     private static final Pattern GATEWAY_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
@@ -75,8 +78,12 @@ record Config(
         }
     }
 
-    /** One command-line flag, its environment variable and its help line. */
-    record Flag(String name, String env, String value, String help) {}
+    /** One command-line flag, its environment variable and its help line; a switch ({@code value} "") needs no value. */
+    record Flag(String name, String env, String value, String help) {
+        boolean isSwitch() {
+            return value.isEmpty();
+        }
+    }
 
     static final List<Flag> FLAGS = List.of(
             new Flag("--port", "GATEWAY_PORT", "N", "port to listen on; 0 picks a free one (default " + DEFAULT_PORT + ")"),
@@ -107,7 +114,9 @@ record Config(
             new Flag("--gateway-id", "GATEWAY_ID", "ID",
                     "this gateway's name in Via headers, for loop detection; unique per gateway (default gw- and 8 random hex digits)"),
             new Flag("--trusted-proxies", "GATEWAY_TRUSTED_PROXIES", "CIDR[,CIDR...]",
-                    "peers whose X-Forwarded-For/-Proto/-Host are believed, e.g. a TLS terminator (default none)"));
+                    "peers whose X-Forwarded-For/-Proto/-Host are believed, e.g. a TLS terminator (default none)"),
+            new Flag("--access-log", "GATEWAY_ACCESS_LOG", "",
+                    "log one line per proxied request; the variable takes true or false (default off)"));
 
     Config {
         Objects.requireNonNull(bind, "bind");
@@ -149,11 +158,12 @@ record Config(
             String arg = args.get(i);
             int eq = arg.indexOf('=');
             String name = eq < 0 ? arg : arg.substring(0, eq);
-            if (FLAGS.stream().noneMatch(f -> f.name().equals(name))) {
-                throw new IllegalArgumentException("unknown option '" + name + "' (see --help)");
-            }
+            Flag flag = FLAGS.stream().filter(f -> f.name().equals(name)).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("unknown option '" + name + "' (see --help)"));
             if (eq >= 0) {
                 values.put(name, arg.substring(eq + 1));
+            } else if (flag.isSwitch()) {
+                values.put(name, "true");
             } else if (i + 1 < args.size()) {
                 values.put(name, args.get(++i));
             } else {
@@ -175,7 +185,8 @@ record Config(
                 integer(values, "--retry-buffer-mb", DEFAULT_RETRY_BUFFER_MB) * MiB,
                 integer(values, "--max-connections", DEFAULT_MAX_CONNECTIONS),
                 Optional.ofNullable(values.get("--gateway-id")).or(() -> DEFAULT_GATEWAY_ID),
-                cidrs(values, "--trusted-proxies", DEFAULT_TRUSTED_PROXIES));
+                cidrs(values, "--trusted-proxies", DEFAULT_TRUSTED_PROXIES),
+                bool(values, "--access-log", DEFAULT_ACCESS_LOG));
     }
 
     private static List<Cidr> cidrs(Map<String, String> values, String flag, List<Cidr> fallback) {
@@ -237,6 +248,17 @@ record Config(
         } catch (UnknownHostException | SecurityException e) {
             throw new IllegalArgumentException("--bind: '" + bind + "' is not an IP address or a known host name");
         }
+    }
+
+    /** A switch: given alone it is on; {@code --flag=false} or its variable set to false turns it off. */
+    private static boolean bool(Map<String, String> values, String flag, boolean fallback) {
+        String value = values.get(flag);
+        if (value == null) return fallback;
+        return switch (value.trim()) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException(flag + ": '" + value + "' is not true or false");
+        };
     }
 
     private static int integer(Map<String, String> values, String flag, int fallback) {

@@ -67,8 +67,9 @@ final class Gateway implements AutoCloseable {
     private final String id;
     private final InFlight inFlight;
 
-    private Gateway(Config config, Store store, Clock clock) throws IOException {
+    private Gateway(Config config, Store given, Clock clock) throws IOException {
         warnUnlessCapped(config.maxConnections());
+        MeteredStore store = new MeteredStore(given);
         this.store = store;
         String bind = config.bind().getHostName(); // as configured: Config keeps the text, no lookup
         this.host = bind.contains(":") ? "[" + bind + "]" : bind;
@@ -95,11 +96,14 @@ final class Gateway implements AutoCloseable {
         this.breaker = new Breaker(store, registry, config.failureThreshold(), reports, clock);
         this.id = config.gatewayId().orElseGet(() -> "gw-" + HexFormat.of().toHexDigits(new SecureRandom().nextInt()));
         this.bodyWatch = new BodyWatch(config.clientTimeout(), clock);
-        Proxy proxy = new Proxy(registry, breaker, client, config.requestTimeout(), new RetryBudget(config.retryBufferBytes()), bodyWatch,
+        RetryBudget budget = new RetryBudget(config.retryBufferBytes());
+        Proxy proxy = new Proxy(registry, breaker, client, config.requestTimeout(), budget, bodyWatch,
                 id, config.trustedProxies(), clock);
         this.requests = Threads.requests(config.executor());
         this.inFlight = new InFlight(requests, clock);
-        server.createContext("/", new Router(new Api(registry, store, server.getAddress().getPort()), proxy));
+        Metrics metrics = new Metrics(clock, new AccessLog(config.accessLog()), new Metrics.Sources(registry, breaker, store,
+                store::errors, budget, config.retryBufferBytes(), inFlight, config.maxConnections()));
+        server.createContext("/", new Router(new Api(registry, store, server.getAddress().getPort(), metrics), proxy, metrics));
         server.setExecutor(inFlight); // without an executor, HttpServer serves every request on one thread
     }
 

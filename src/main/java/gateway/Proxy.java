@@ -88,21 +88,22 @@ final class Proxy {
      * Forwards {@code /SERVICE/rest?query} to {@code REPLICA/rest?query}; a request whose Via
      * shows it has passed this gateway before, or too many proxies, gets 508 instead.
      */
-    void forward(HttpExchange exchange, String service, String rawRest) throws IOException {
+    void forward(HttpExchange exchange, String service, String rawRest, Metrics.Request trace) throws IOException {
         Optional<String> loop = ForwardHeaders.loop(exchange.getRequestHeaders(), gatewayId);
         if (loop.isPresent()) throw new HttpError(508, loop.get());
         Replicas replicas = registry.snapshot().get(service);
         if (replicas == null) throw new HttpError(503, "no replica registered for service '" + service + "'");
+        trace.routed(service);
         RequestBody body = RequestBody.read(exchange, KEEP_FOR_RETRY, budget, watch);
         try {
-            tryReplicas(exchange, service, rawRest, replicas, body);
+            tryReplicas(exchange, service, rawRest, replicas, body, trace);
         } finally {
             body.end(); // throws (dropping what was in flight) only when the client timeout's 408 went out instead
         }
     }
 
-    private void tryReplicas(HttpExchange exchange, String service, String rawRest, Replicas replicas, RequestBody body)
-            throws IOException {
+    private void tryReplicas(HttpExchange exchange, String service, String rawRest, Replicas replicas, RequestBody body,
+                             Metrics.Request trace) throws IOException {
         String method = exchange.getRequestMethod();
         List<Map.Entry<String, String>> headers = ForwardHeaders.request(exchange.getRequestHeaders(), hop(exchange));
         String query = exchange.getRequestURI().getRawQuery();
@@ -137,6 +138,7 @@ final class Proxy {
                         + Duration.ofNanos(timeoutNanos).toMillis() + " ms deadline passed");
             }
             breaker.report(service, replica, outcome);
+            trace.attempted(replica, outcome);
             if (outcome == Outcome.SUCCESS) {
                 body.answer(); // a replica may answer before the body is read, which may then time out
                 relay(exchange, response);

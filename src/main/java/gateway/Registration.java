@@ -10,8 +10,8 @@ record Registration(String service, Address address) {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
     /**
-     * First path segments that are the gateway's own, so no service may take them: the three it
-     * answers, and {@code metrics}, kept free for a metrics endpoint (none yet: it answers 404).
+     * First path segments that are the gateway's own, so no service may take them: exactly the
+     * paths it answers itself (so Router can tell them from proxied requests, which it counts).
      */
     static final Set<String> RESERVED = Set.of("register", "services", "health", "metrics");
 

@@ -21,17 +21,20 @@ final class Router implements HttpHandler {
 
     private final Api api;
     private final Proxy proxy;
+    private final Metrics metrics;
 
-    Router(Api api, Proxy proxy) {
+    Router(Api api, Proxy proxy, Metrics metrics) {
         this.api = api;
         this.proxy = proxy;
+        this.metrics = metrics;
     }
 
     @Override
     public void handle(HttpExchange exchange) throws IOException {
+        Metrics.Request request = metrics.start();
         boolean aborted = false;
         try {
-            route(exchange);
+            route(exchange, request);
         } catch (Proxy.AbortedResponse e) {
             LOG.fine("response broke off: " + e.getMessage());
             aborted = true;
@@ -50,11 +53,12 @@ final class Router implements HttpHandler {
             LOG.log(Level.SEVERE, "bug: unexpected error on " + exchange.getRequestURI(), e);
             reply(exchange, 500, "internal error", null);
         } finally {
+            metrics.end(request, exchange); // before close, which may wait on a client that stalls: not the request's time
             if (!aborted) exchange.close();
         }
     }
 
-    private void route(HttpExchange exchange) throws IOException {
+    private void route(HttpExchange exchange, Metrics.Request request) throws IOException {
         String method = exchange.getRequestMethod();
         if (!TOKEN.matcher(method).matches()) throw new HttpError(400, "method '" + method + "' is not a valid token");
         // HttpClient refuses to send it, and a tunnel is not a proxied request
@@ -65,10 +69,12 @@ final class Router implements HttpHandler {
         } catch (IllegalArgumentException e) {
             throw new HttpError(400, e.getMessage());
         }
+        if (Registration.RESERVED.contains(path.substring(1))) request.own(); // exactly the paths below
         switch (path) {
             case "/register" -> api.register(exchange);
             case "/services" -> api.services(exchange);
             case "/health" -> api.health(exchange);
+            case "/metrics" -> api.metrics(exchange);
             default -> {
                 int slash = path.indexOf('/', 1);
                 String name = slash == -1 ? path.substring(1) : path.substring(1, slash);
@@ -79,7 +85,7 @@ final class Router implements HttpHandler {
                 } catch (IllegalArgumentException e) {
                     throw new HttpError(400, e.getMessage());
                 }
-                proxy.forward(exchange, name, rest);
+                proxy.forward(exchange, name, rest, request);
             }
         }
     }

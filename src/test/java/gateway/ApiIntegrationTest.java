@@ -109,7 +109,7 @@ class ApiIntegrationTest {
 
     @Test
     void unknownPathsAre404AndUnknownServicesAre503() throws Exception {
-        for (String path : List.of("/", "/health/deep", "/register/x", "/metrics", "/bad%20name/x")) {
+        for (String path : List.of("/", "/health/deep", "/register/x", "/metrics/x", "/bad%20name/x")) {
             var response = client.get(path);
             assertEquals(404, response.statusCode(), path);
             assertTrue(json(response).get("error").asText().startsWith("no route for"), response.body());

@@ -21,7 +21,7 @@ class ConfigTest {
         Config c = Config.parse(List.of(), Map.of());
         assertEquals(new Config(InetAddress.getByName("0.0.0.0"), 7171, Optional.empty(), 3, Duration.ofMillis(1000), Duration.ofMillis(30000),
                 Config.RequestThreads.VIRTUAL, "", Optional.empty(), Duration.ofMillis(5000), Duration.ofMillis(30_000), 32L << 20, 1000,
-                Optional.empty(), List.of()), c);
+                Optional.empty(), List.of(), false), c);
     }
 
     @Test
@@ -109,6 +109,21 @@ class ConfigTest {
         assertEquals(List.of(Cidr.parse("10.0.0.0/8"), Cidr.parse("192.0.2.7/32"), Cidr.parse("2001:db8::/32")), c.trustedProxies());
         assertEquals(List.of(), Config.parse(List.of(), Map.of("GATEWAY_TRUSTED_PROXIES", "")).trustedProxies());
         assertEquals(Optional.of("from-env"), Config.parse(List.of(), Map.of("GATEWAY_ID", "from-env")).gatewayId());
+    }
+
+    @Test
+    void theAccessLogIsASwitchOffByDefault() {
+        assertEquals(false, Config.parse(List.of(), Map.of()).accessLog());
+        assertEquals(true, Config.parse(List.of("--access-log"), Map.of()).accessLog());
+        assertEquals(true, Config.parse(List.of("--access-log", "--port", "1"), Map.of()).accessLog(), "takes no value");
+        assertEquals(1, Config.parse(List.of("--access-log", "--port", "1"), Map.of()).port());
+        assertEquals(false, Config.parse(List.of("--access-log=false"), Map.of("GATEWAY_ACCESS_LOG", "true")).accessLog());
+        assertEquals(true, Config.parse(List.of(), Map.of("GATEWAY_ACCESS_LOG", "true")).accessLog());
+        assertEquals(false, Config.parse(List.of(), Map.of("GATEWAY_ACCESS_LOG", "false")).accessLog());
+        assertEquals("--access-log: 'yes' is not true or false",
+                assertThrows(IllegalArgumentException.class, () -> Config.parse(List.of("--access-log=yes"), Map.of())).getMessage());
+        assertEquals("--access-log: '1' is not true or false",
+                assertThrows(IllegalArgumentException.class, () -> Config.parse(List.of(), Map.of("GATEWAY_ACCESS_LOG", "1"))).getMessage());
     }
 
     @Test
