@@ -226,17 +226,28 @@ final class ClientStream extends InputStream {
 
     private Gone gone(IOException cause) {
         failed = true;
-        if (cause == null) return new Gone(timeoutMessage(), null);
+        if (cause == null) return new Gone(timeoutMessage(), null, true);
         return new Gone("the client's request body broke off: " + cause.getMessage(), cause);
     }
 
     /**
      * The client failed while its body was read. The request ends here, nothing is reported to the
-     * breaker, and the connection is dropped (any answer the client could still take is already out).
+     * breaker, and the connection is dropped: after a 400 when the body broke off or could not be
+     * read (a client that hung up never sees it), with no more when the watch's 408 or a replica's
+     * answer is already out.
      */
     static final class Gone extends IOException {
+
+        /** Whether the client already has its answer: the client timeout's 408, or a replica's that had begun. */
+        final boolean answered;
+
         Gone(String message, IOException cause) {
+            this(message, cause, false);
+        }
+
+        private Gone(String message, IOException cause, boolean answered) {
             super(message, cause);
+            this.answered = answered;
         }
     }
 }

@@ -36,6 +36,9 @@ record Config(
         int maxConnections,
         Optional<String> gatewayId,
         List<Cidr> trustedProxies,
+        Duration headerTimeout,
+        int maxHeaderBytes,
+        Duration shutdownGrace,
         boolean accessLog) {
 
     static final String DEFAULT_BIND = "0.0.0.0";
@@ -53,7 +56,14 @@ record Config(
     static final int DEFAULT_CLIENT_TIMEOUT_MS = 30_000;
     static final int DEFAULT_RETRY_BUFFER_MB = 32;
     static final int DEFAULT_MAX_CONNECTIONS = 1_000;
+    static final int DEFAULT_HEADER_TIMEOUT_MS = 10_000;
+    static final int DEFAULT_MAX_HEADER_BYTES = 32 * 1024;
+    static final int DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
     static final long MiB = 1L << 20;
+    /** Below this a common request (cookies, a bearer token) no longer fits. */
+    static final int MIN_HEADER_BYTES = 1024;
+    /** The JDK's own cap is set to twice the limit (see Gateway.limitProcess) and must stay an int. */
+    static final int MAX_HEADER_BYTES = 64 * (int) MiB;
 
     /** None: each gateway makes up its own, {@code gw-} and 8 random hex digits (see Gateway). */
     static final Optional<String> DEFAULT_GATEWAY_ID = Optional.empty();
@@ -115,6 +125,15 @@ record Config(
                     "this gateway's name in Via headers, for loop detection; unique per gateway (default gw- and 8 random hex digits)"),
             new Flag("--trusted-proxies", "GATEWAY_TRUSTED_PROXIES", "CIDR[,CIDR...]",
                     "peers whose X-Forwarded-For/-Proto/-Host are believed, e.g. a TLS terminator (default none)"),
+            new Flag("--header-timeout-ms", "GATEWAY_HEADER_TIMEOUT_MS", "N",
+                    "longest time from a request's first byte to the end of its head; then the connection is closed (default "
+                            + DEFAULT_HEADER_TIMEOUT_MS + ")"),
+            new Flag("--max-header-bytes", "GATEWAY_MAX_HEADER_BYTES", "N",
+                    "request line and header fields, 32 bytes counted per field; more is 414/431 (default "
+                            + DEFAULT_MAX_HEADER_BYTES + ")"),
+            new Flag("--shutdown-grace-ms", "GATEWAY_SHUTDOWN_GRACE_MS", "N",
+                    "on SIGTERM, how long requests in flight may take to finish; 0 cuts them off (default "
+                            + DEFAULT_SHUTDOWN_GRACE_MS + ")"),
             new Flag("--access-log", "GATEWAY_ACCESS_LOG", "",
                     "log one line per proxied request; the variable takes true or false (default off)"));
 
@@ -141,6 +160,11 @@ record Config(
         if (gatewayId.isPresent() && !GATEWAY_ID.matcher(gatewayId.get()).matches())
             throw new IllegalArgumentException("--gateway-id: '" + gatewayId.get() + "' must be 1-64 of A-Z a-z 0-9 . _ -");
         trustedProxies = List.copyOf(trustedProxies);
+        if (headerTimeout.isNegative() || headerTimeout.isZero())
+            throw new IllegalArgumentException("--header-timeout-ms: must be at least 1");
+        if (maxHeaderBytes < MIN_HEADER_BYTES || maxHeaderBytes > MAX_HEADER_BYTES)
+            throw new IllegalArgumentException("--max-header-bytes: " + maxHeaderBytes + " is not in " + MIN_HEADER_BYTES + "-" + MAX_HEADER_BYTES);
+        if (shutdownGrace.isNegative()) throw new IllegalArgumentException("--shutdown-grace-ms: must be 0 or more");
     }
 
     /**
@@ -186,7 +210,11 @@ record Config(
                 integer(values, "--max-connections", DEFAULT_MAX_CONNECTIONS),
                 Optional.ofNullable(values.get("--gateway-id")).or(() -> DEFAULT_GATEWAY_ID),
                 cidrs(values, "--trusted-proxies", DEFAULT_TRUSTED_PROXIES),
+                Duration.ofMillis(integer(values, "--header-timeout-ms", DEFAULT_HEADER_TIMEOUT_MS)),
+                integer(values, "--max-header-bytes", DEFAULT_MAX_HEADER_BYTES),
+                Duration.ofMillis(integer(values, "--shutdown-grace-ms", DEFAULT_SHUTDOWN_GRACE_MS)),
                 bool(values, "--access-log", DEFAULT_ACCESS_LOG));
+
     }
 
     private static List<Cidr> cidrs(Map<String, String> values, String flag, List<Cidr> fallback) {

@@ -66,9 +66,14 @@ final class Gateway implements AutoCloseable {
     private final String host;
     private final String id;
     private final InFlight inFlight;
+    private final HeadWatch heads;
 
     private Gateway(Config config, Store given, Clock clock) throws IOException {
         warnUnlessCapped(config.maxConnections());
+        if (!RequestHead.seesHeadsCutShort()) {
+            LOG.warning("a request head cut short by the client's hang-up cannot be told from a whole one, and is forwarded:"
+                    + " run the jar (its manifest opens it) or add --add-opens " + RequestHead.OPENS + "=ALL-UNNAMED");
+        }
         MeteredStore store = new MeteredStore(given);
         this.store = store;
         String bind = config.bind().getHostName(); // as configured: Config keeps the text, no lookup
@@ -101,20 +106,31 @@ final class Gateway implements AutoCloseable {
                 id, config.trustedProxies(), clock);
         this.requests = Threads.requests(config.executor());
         this.inFlight = new InFlight(requests, clock);
+        this.heads = new HeadWatch(inFlight, config.headerTimeout(), clock);
         Metrics metrics = new Metrics(clock, new AccessLog(config.accessLog()), new Metrics.Sources(registry, breaker, store,
                 store::errors, budget, config.retryBufferBytes(), inFlight, config.maxConnections()));
-        server.createContext("/", new Router(new Api(registry, store, server.getAddress().getPort(), metrics), proxy, metrics));
-        server.setExecutor(inFlight); // without an executor, HttpServer serves every request on one thread
+        server.createContext("/", new Router(new Api(registry, store, server.getAddress().getPort(), metrics), proxy, metrics))
+                .getFilters().add(new RequestHead(heads, config.maxHeaderBytes()));
+        server.setExecutor(heads); // without an executor, HttpServer serves every request on one thread
     }
 
+    /** HttpServer's caps on a request head, in bytes and in distinct field names: read once per JVM, as above. */
+    static final String MAX_HEAD_BYTES_PROPERTY = "sun.net.httpserver.maxReqHeaderSize";
+    static final String MAX_HEAD_NAMES_PROPERTY = "sun.net.httpserver.maxReqHeaders";
+
     /**
-     * Caps this process's client connections at {@code max}: HttpServer closes any connection it
-     * accepts beyond them, unanswered. Takes effect only before the JVM's first HttpServer is made
-     * (the JDK reads the setting once), and holds for every gateway in the process; {@link Main}
-     * calls it first thing.
+     * Sets this process's HttpServer limits from {@code config}. Client connections are capped at
+     * --max-connections: HttpServer closes any connection it accepts beyond them, unanswered. A
+     * head is capped at twice --max-header-bytes and twice {@link RequestHead#MAX_FIELDS} names:
+     * HttpServer closes the connection of a head over its caps unanswered, while one under them
+     * but over the gateway's own limits is answered 414 or 431 (see RequestHead). Takes effect
+     * only before the JVM's first HttpServer is made (the JDK reads the settings once), and holds
+     * for every gateway in the process; {@link Main} calls it first thing.
      */
-    static void capConnections(int max) {
-        System.setProperty(MAX_CONNECTIONS_PROPERTY, Integer.toString(max));
+    static void limitProcess(Config config) {
+        System.setProperty(MAX_CONNECTIONS_PROPERTY, Integer.toString(config.maxConnections()));
+        System.setProperty(MAX_HEAD_BYTES_PROPERTY, Integer.toString(2 * config.maxHeaderBytes()));
+        System.setProperty(MAX_HEAD_NAMES_PROPERTY, Integer.toString(2 * RequestHead.MAX_FIELDS));
     }
 
     private static void warnUnlessCapped(int max) {
@@ -184,6 +200,11 @@ final class Gateway implements AutoCloseable {
         return watch;
     }
 
+    /** What bounds the time to read request heads. */
+    HeadWatch heads() {
+        return heads;
+    }
+
     /** Blocks until {@link #close} has run. */
     void awaitClose() {
         try {
@@ -222,6 +243,7 @@ final class Gateway implements AutoCloseable {
             server.stop(0);
         }
         watch.close();
+        heads.close();
         bodyWatch.close();
         requests.shutdownNow();
         client.shutdownNow();

@@ -2,7 +2,6 @@ package gateway;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -15,9 +14,6 @@ public final class Main {
     static final int OK = 0;
     static final int FAILED = 1;
     static final int BAD_USAGE = 2;
-
-    /** On SIGTERM, how long requests in flight may take to finish before they are cut off. */
-    static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(10);
 
     private Main() {}
 
@@ -40,7 +36,7 @@ public final class Main {
             return BAD_USAGE;
         }
         Log.configure();
-        Gateway.capConnections(config.maxConnections()); // before the first HttpServer, which reads it once
+        Gateway.limitProcess(config); // before the first HttpServer, which reads its limits once
         Gateway gateway;
         try {
             gateway = Gateway.start(config);
@@ -48,7 +44,7 @@ public final class Main {
             err.println("error: cannot start: " + e.getMessage());
             return FAILED;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> gateway.close(SHUTDOWN_GRACE), "gateway-shutdown"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> gateway.close(config.shutdownGrace()), "gateway-shutdown"));
         out.println("gateway listening on " + gateway.uri());
         out.flush();
         gateway.awaitClose();

@@ -45,6 +45,15 @@ final class Router implements HttpHandler {
         } catch (Store.Unavailable e) {
             LOG.warning("store unavailable: " + e.getMessage());
             reply(exchange, 503, "the registry store is unavailable: " + e.getMessage(), null);
+        } catch (ClientStream.Gone e) {
+            LOG.fine("client's request body failed: " + e.getMessage());
+            if (!e.answered) {
+                // unreadable (a chunked trailer, a bad chunk) or cut short: the JDK's stream cannot read on past it
+                RequestHead.refuse(exchange, 400, "the request body could not be read: " + e.getMessage());
+                return;
+            }
+            aborted = true;
+            throw e;
         } catch (IOException e) {
             LOG.fine("client connection failed: " + e.getMessage()); // nothing can be sent to it
             aborted = true;

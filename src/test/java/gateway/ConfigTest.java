@@ -21,7 +21,18 @@ class ConfigTest {
         Config c = Config.parse(List.of(), Map.of());
         assertEquals(new Config(InetAddress.getByName("0.0.0.0"), 7171, Optional.empty(), 3, Duration.ofMillis(1000), Duration.ofMillis(30000),
                 Config.RequestThreads.VIRTUAL, "", Optional.empty(), Duration.ofMillis(5000), Duration.ofMillis(30_000), 32L << 20, 1000,
-                Optional.empty(), List.of(), false), c);
+                Optional.empty(), List.of(), Duration.ofMillis(10_000), 32 * 1024, Duration.ofMillis(10_000), false), c);
+    }
+
+    @Test
+    void headerTimeoutHeaderLimitAndShutdownGrace() {
+        Config c = Config.parse(List.of("--header-timeout-ms", "300", "--max-header-bytes=8192"), Map.of("GATEWAY_SHUTDOWN_GRACE_MS", "0"));
+        assertEquals(Duration.ofMillis(300), c.headerTimeout());
+        assertEquals(8192, c.maxHeaderBytes());
+        assertEquals(Duration.ZERO, c.shutdownGrace(), "0: requests in flight are cut off at once");
+        Config env = Config.parse(List.of(), Map.of("GATEWAY_HEADER_TIMEOUT_MS", "50", "GATEWAY_MAX_HEADER_BYTES", "1024"));
+        assertEquals(Duration.ofMillis(50), env.headerTimeout());
+        assertEquals(1024, env.maxHeaderBytes());
     }
 
     @Test
@@ -57,6 +68,11 @@ class ConfigTest {
             --port               | -1      | --port: -1 is not in 0-65535
             --port               | 65536   | --port: 65536 is not in 0-65535
             --failure-threshold  | 0       | --failure-threshold: 0 must be at least 1
+            --header-timeout-ms  | 0       | --header-timeout-ms: must be at least 1
+            --header-timeout-ms  | 1s      | --header-timeout-ms: '1s' is not a whole number
+            --max-header-bytes   | 1023    | --max-header-bytes: 1023 is not in 1024-67108864
+            --max-header-bytes   | 67108865 | --max-header-bytes: 67108865 is not in 1024-67108864
+            --shutdown-grace-ms  | -1      | --shutdown-grace-ms: must be 0 or more
             --failure-threshold  | x       | --failure-threshold: 'x' is not a whole number
             --connect-timeout-ms | 0       | --connect-timeout-ms: must be at least 1
             --request-timeout-ms | -5      | --request-timeout-ms: must be at least 1

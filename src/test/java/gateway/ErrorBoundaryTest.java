@@ -3,7 +3,6 @@ package gateway;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.InputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -49,7 +48,7 @@ class ErrorBoundaryTest {
     }
 
     @Test
-    void aRequestBodyThatCannotBeReadDropsTheConnectionInsteadOfLeavingItHanging() throws Exception {
+    void aRequestBodyThatCannotBeReadIsA400AndTheConnectionIsClosedInsteadOfLeftHanging() throws Exception {
         Client client = start(new MemoryStore());
         Backend replica = Backend.named("one");
         closing.add(replica);
@@ -58,8 +57,9 @@ class ErrorBoundaryTest {
             socket.setSoTimeout(10_000);
             socket.getOutputStream().write(("PUT /svc/x HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: chunked\r\n\r\n"
                     + "not-a-chunk-size\r\n").getBytes(StandardCharsets.ISO_8859_1));
-            InputStream in = socket.getInputStream();
-            assertEquals(-1, in.read(), "closed by the gateway; a SocketTimeoutException means it was left open");
+            String response = ClientBodyTest.response(socket);
+            assertTrue(response.startsWith("HTTP/1.1 400 ") && response.contains("Connection: close"), response);
+            assertEquals(-1, socket.getInputStream().read(), "closed by the gateway; a SocketTimeoutException means it was left open");
         }
         assertEquals(0, replica.hits.get());
     }

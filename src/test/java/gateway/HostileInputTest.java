@@ -121,4 +121,26 @@ class HostileInputTest {
         assertTrue(send("PURGE /svc/x HTTP/1.1").startsWith("HTTP/1.1 200 "), "any other token is forwarded");
         assertEquals("PURGE", replica.seen.get(0).method());
     }
+
+    /** Refused by the JDK's server (with its own HTML body) or by the gateway; none reaches a replica. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {
+            "400|Content-Length: 5\r\nTransfer-Encoding: chunked",
+            "400|Transfer-Encoding: chunked\r\nContent-Length: 5",
+            "400|Content-Length: 5\r\nContent-Length: 5",
+            "400|Content-Length: 5, 5",
+            "400|Content-Length: -5",
+            "400|Content-Length: +5",
+            "400|Content-Length: 0x5",
+            "501|Transfer-Encoding: xchunked",
+            "501|Transfer-Encoding: chunked, identity",
+            "501|Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked",
+            "400|X-Nul: a\u0000b",
+            "400|X-N\u0000l: ab"})
+    void ambiguousFramingAndNulsAreRefusedAndNothingIsForwarded(String statusAndHeaders) throws Exception {
+        String[] parts = statusAndHeaders.split("\\|", 2);
+        String response = RawHttp.exchange(gateway.uri(), "POST /svc/x HTTP/1.1\r\nHost: gw\r\n" + parts[1]);
+        assertTrue(response.startsWith("HTTP/1.1 " + parts[0] + " "), response);
+        assertEquals(List.of(), seen(replica));
+    }
 }

@@ -36,7 +36,8 @@ final class Launched implements AutoCloseable {
         command.add(ProcessHandle.current().info().command().orElse("java"));
         command.addAll(jvmFlags);
         if (jar == null) {
-            command.addAll(List.of("-cp", System.getProperty("java.class.path"), "gateway.Main"));
+            // as the jar's manifest does (Add-Opens), for RequestHead
+            command.addAll(List.of("--add-opens", RequestHead.OPENS + "=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "gateway.Main"));
         } else {
             command.addAll(List.of("-jar", jar.toString()));
         }

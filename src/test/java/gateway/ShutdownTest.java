@@ -15,8 +15,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** Stopping the gateway: an idle one stops at once, whatever it served before. */
 class ShutdownTest {
 
-    /** The grace a SIGTERM gives (Main.SHUTDOWN_GRACE); the bug made every stop wait all of it. */
-    static final Duration GRACE = Duration.ofSeconds(10);
+    /** The grace a SIGTERM gives by default (--shutdown-grace-ms); the bug made every stop wait all of it. */
+    static final Duration GRACE = Duration.ofMillis(Config.DEFAULT_SHUTDOWN_GRACE_MS);
 
     @ParameterizedTest(name = "declared length {0}")
     @ValueSource(longs = {0, 10 * Proxy.READ_WHOLE}) // 0: chunked; the other is streamed, not read whole

@@ -1,0 +1,143 @@
+package gateway;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Bounds the time to read a request head ({@code --header-timeout-ms}). HttpServer hands each
+ * exchange to its executor as soon as the request's first byte arrives, and that task reads the
+ * head with blocking reads that never time out before any handler runs. So this executor watches
+ * each task from its start until {@link #arrived} (the first filter calls it), and interrupts
+ * one still reading its head after the limit: a blocked channel read then ends by closing its
+ * channel, and HttpServer drops the connection. A body is not the head's: BodyWatch bounds it.
+ * Thread-safe.
+ */
+final class HeadWatch implements Executor, AutoCloseable {
+
+    private final Executor exchanges;
+    private final Duration limit;
+    private final Clock clock;
+    /** Each exchange task's thread, and the head it reads. */
+    private final Map<Thread, Head> reading = new ConcurrentHashMap<>();
+    private final Supervisor ticker;
+    private final AtomicLong cutOff = new AtomicLong();
+
+    HeadWatch(Executor exchanges, Duration limit, Clock clock) {
+        this.exchanges = exchanges;
+        this.limit = limit;
+        this.clock = clock;
+        // a tenth of the limit: a stalled head is cut off between 1 and 1.1 limits after its first byte
+        Duration tick = Duration.ofNanos(Math.clamp(limit.toNanos() / 10, 10_000_000L, 1_000_000_000L));
+        this.ticker = Supervisor.start("head-watch", () -> watch(tick), RegistryWatcher.MIN_BACKOFF, RegistryWatcher.MAX_BACKOFF,
+                clock);
+    }
+
+    @Override
+    public void execute(Runnable exchange) {
+        exchanges.execute(() -> {
+            Thread thread = Thread.currentThread();
+            Head head = new Head(thread, clock.nanoTime());
+            reading.put(thread, head);
+            try {
+                exchange.run();
+            } finally {
+                head.finish();
+                reading.remove(thread, head);
+            }
+        });
+    }
+
+    /**
+     * Called on an exchange task's thread once its head has been read: the request goes on, and
+     * its head is no longer watched. False when the head came too late and has been cut off.
+     * (True on a thread this executor did not start: nothing watches it.)
+     */
+    boolean arrived() {
+        Thread thread = Thread.currentThread();
+        Head head = reading.get(thread);
+        if (head == null) return true;
+        boolean inTime = head.arrive();
+        reading.remove(thread, head);
+        return inTime;
+    }
+
+    /** Heads cut off for taking too long, since the start. */
+    long cutOff() {
+        return cutOff.get();
+    }
+
+    /** Heads being read now. */
+    int reading() {
+        return reading.size();
+    }
+
+    private void watch(Duration tick) throws InterruptedException {
+        long limitNanos = limit.toNanos();
+        while (true) {
+            clock.sleep(tick);
+            long now = clock.nanoTime();
+            for (Head head : reading.values()) {
+                if (head.cutIfOlder(now, limitNanos)) cutOff.incrementAndGet();
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        ticker.close();
+    }
+
+    /** One exchange task's head: read, arrived (handed to the filters), or cut off. Thread-safe. */
+    private static final class Head {
+
+        private enum State { READING, ARRIVED, CUT, FINISHED }
+
+        private final Thread thread;
+        private final long since;
+        private final ReentrantLock lock = new ReentrantLock();
+        private State state = State.READING; // guarded by lock
+
+        Head(Thread thread, long since) {
+            this.thread = thread;
+            this.since = since;
+        }
+
+        /** The head has been read and the request goes on; false when it came too late and was cut off. */
+        private boolean arrive() {
+            lock.lock();
+            try {
+                if (state == State.READING) state = State.ARRIVED;
+                return state == State.ARRIVED;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** The task is over: a cut's interrupt was delivered under the lock, and must not reach the thread's next task. */
+        private void finish() {
+            lock.lock();
+            try {
+                if (state == State.CUT) Thread.interrupted();
+                state = State.FINISHED;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        private boolean cutIfOlder(long now, long limitNanos) {
+            lock.lock();
+            try {
+                if (state != State.READING || now - since < limitNanos) return false;
+                state = State.CUT;
+                thread.interrupt(); // a blocked channel read ends by closing its channel: the only way the JDK offers
+                return true;
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+}
