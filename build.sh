@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Builds, tests and runs the gateway with a JDK >= 21 found on this machine.
-#   ./build.sh            build target/gateway.jar
-#   ./build.sh test       run every test (unit, property, integration over real sockets)
+#   ./build.sh            build target/gateway.jar and the sample service, test-services/target/sample-service.jar
+#   ./build.sh test       run every test (unit, property, integration over real sockets), the sample service's too
 #   ./build.sh run [...]  build if needed, then start the gateway with the given flags
+#   ./build.sh demo       build if needed, then the failover demo: a gateway, three sample replicas,
+#                         one killed and brought back; a timeline on stdout, target/demo/failover.svg
 #   ./build.sh bench      build if needed, then the end-to-end benchmark (benchmarks/run.sh)
 #   ./build.sh mutation [...]  PIT mutation testing (pom.xml profile "mutation"): HTML report in
 #                         target/pit-reports/, killed mutants per class and in total on stdout
@@ -57,6 +59,15 @@ jar_is_stale() {
   [ -n "$(find src/main pom.xml -newer target/gateway.jar -print -quit)" ]
 }
 
+# The sample service and the demo: a Maven project of its own, so the gateway's jar never holds them.
+SAMPLE=(-f test-services/pom.xml)
+SAMPLE_JAR=test-services/target/sample-service.jar
+sample_is_stale() {
+  [ ! -f "$SAMPLE_JAR" ] && return 0
+  [ -n "$(find test-services/src/main test-services/pom.xml -newer "$SAMPLE_JAR" -print -quit)" ]
+}
+build_sample() { "${MVN[@]}" "${SAMPLE[@]}" -q package -DskipTests | sed 's/\x1b\[[0-9;]*m//g' >&2; }
+
 # Debian's Maven prints colour resets even in batch mode; strip them, and keep stdout for the gateway's own line.
 build() { "${MVN[@]}" -q package -DskipTests | sed 's/\x1b\[[0-9;]*m//g' >&2; aot_train; }
 
@@ -103,14 +114,20 @@ aot_flags() { [ -s "$AOT" ] && [ "$AOT" -nt target/gateway.jar ] && echo "-XX:AO
 cmd=${1:-build}
 [ $# -gt 0 ] && shift
 case "$cmd" in
-  build) build && echo "built target/gateway.jar (JDK $(jdk_major "$JAVA_HOME") at $JAVA_HOME)" ;;
-  test)  "${MVN[@]}" verify "$@" ;;
+  build) build && build_sample && echo "built target/gateway.jar and $SAMPLE_JAR (JDK $(jdk_major "$JAVA_HOME") at $JAVA_HOME)" ;;
+  # The sample service first: the gateway's ComposeFileTest reads its jar's --help. A -Dtest=...
+  # that names only gateway tests matches none there, which is no failure.
+  test)  "${MVN[@]}" "${SAMPLE[@]}" verify -Dsurefire.failIfNoSpecifiedTests=false "$@"
+         "${MVN[@]}" verify "$@" ;;
   run)   if jar_is_stale; then build; fi
          exec "$JAVA_HOME/bin/java" "${JVM_FLAGS[@]}" $(aot_flags) -jar target/gateway.jar "$@" ;;
+  demo)  if jar_is_stale; then build; fi
+         if sample_is_stale; then build_sample; fi
+         exec "$JAVA_HOME/bin/java" -XX:+UseSerialGC -Xmx256m -cp "$SAMPLE_JAR" sample.Demo target/gateway.jar target/demo ;;
   bench) if [ -z "${GATEWAY_JAR:-}" ] && jar_is_stale; then build; fi
          BENCH_VIA_BUILD=1 GATEWAY_JVM_FLAGS="${JVM_FLAGS[*]}" MVN_CMD="${MVN[*]}" exec benchmarks/run.sh "$@" ;;
   # Extra arguments narrow the run, e.g. -DtargetClasses=gateway.Breaker -DtargetTests=gateway.BreakerTest
   mutation) "${MVN[@]}" -Pmutation test-compile org.pitest:pitest-maven:mutationCoverage "$@" | sed 's/\x1b\[[0-9;]*m//g'
             mutation_scores target/pit-reports/mutations.xml ;;
-  *) die "unknown command '$cmd' (expected: build, test, run, bench, mutation)" ;;
+  *) die "unknown command '$cmd' (expected: build, test, run, demo, bench, mutation)" ;;
 esac
