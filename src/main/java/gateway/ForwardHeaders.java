@@ -1,6 +1,7 @@
 package gateway;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -24,6 +25,13 @@ final class ForwardHeaders {
     static final Set<String> HOP_BY_HOP = Set.of(
             "connection", "proxy-connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
             "te", "trailer", "transfer-encoding", "upgrade");
+
+    /**
+     * Every {@code Proxy-*} header is dropped too, both ways: they are meant for a proxy (HttpClient
+     * itself leaves them out of requests to a replica), and one that reaches a client or replica
+     * could pass for a proxy's word (e.g. a replica's {@code Proxy-Status}).
+     */
+    static final String PROXY_PREFIX = "proxy-";
 
     /**
      * Headers that java.net.http.HttpClient sets itself and refuses from callers
@@ -81,7 +89,7 @@ final class ForwardHeaders {
                 case "host" -> host = header.getValue().isEmpty() ? null : header.getValue().get(0);
                 default -> { }
             }
-            if (drop.contains(name) || SET_BY_CLIENT.contains(name) || FORWARDING.contains(name)) continue;
+            if (hopByHop(name, drop) || SET_BY_CLIENT.contains(name) || FORWARDING.contains(name)) continue;
             for (String value : header.getValue()) out.add(Map.entry(header.getKey(), value));
         }
         boolean trusted = hop.trustedPeer();
@@ -137,10 +145,39 @@ final class ForwardHeaders {
         return receivers == null ? List.of() : receivers;
     }
 
-    /** Whether a response header from the replica goes back to the client. */
+    /**
+     * The headers to send back to the client: the replica's end-to-end headers, then Via with this
+     * gateway appended to the replica's own (RFC 9110 §7.6.3: a proxy sends Via in each message it
+     * forwards, responses too). {@code protocol} is the version the replica answered in ("1.1").
+     * Names keep the replica's spelling; values are not checked here ({@link ReplicaAnswer} refuses
+     * an answer with CR, LF or NUL in a header before it comes to this).
+     */
+    static Map<String, List<String>> response(Map<String, List<String>> in, String protocol, String gatewayId) {
+        Set<String> drop = dropped(in);
+        Map<String, List<String>> out = new LinkedHashMap<>(in.size() + 2);
+        String via = null;
+        for (var header : in.entrySet()) {
+            if (header.getKey().equalsIgnoreCase("via")) {
+                String values = String.join(", ", header.getValue());
+                via = via == null ? values : via + ", " + values;
+            } else if (returned(header.getKey(), drop)) {
+                out.put(header.getKey(), header.getValue());
+            }
+        }
+        String self = protocol + " " + gatewayId;
+        out.put("Via", List.of(present(via) ? via + ", " + self : self));
+        return out;
+    }
+
+    /** Whether a response header from the replica goes back to the client as it came. */
     static boolean returned(String name, Set<String> dropped) {
         String lower = name.toLowerCase(Locale.ROOT);
-        return !dropped.contains(lower) && !SET_BY_SERVER.contains(lower);
+        return !hopByHop(lower, dropped) && !SET_BY_SERVER.contains(lower);
+    }
+
+    /** Whether the lower-case {@code name} is hop-by-hop in a message whose {@link #dropped} set is {@code dropped}. */
+    static boolean hopByHop(String name, Set<String> dropped) {
+        return dropped.contains(name) || name.startsWith(PROXY_PREFIX);
     }
 
     /** Hop-by-hop headers of this message: the fixed list plus every name its Connection header lists. */

@@ -2,6 +2,7 @@ package gateway;
 
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.ProtocolException;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
@@ -23,7 +24,12 @@ enum Outcome {
     /** No response headers before the deadline: the replica may have acted on the request. */
     TIMED_OUT(true, true),
     /** The replica answered 502, 503 or 504: it is up but cannot serve. */
-    BAD_STATUS(true, true);
+    BAD_STATUS(true, true),
+    /**
+     * The replica's answer broke HTTP/1.1 (its status line, framing or headers; see
+     * {@link ReplicaAnswer}) and was not relayed: the replica may have acted on the request.
+     */
+    BAD_RESPONSE(true, true);
 
     /** Methods that RFC 9110 §9.2.2 makes idempotent: repeating them is safe. */
     static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE");
@@ -43,6 +49,7 @@ enum Outcome {
     static Outcome of(IOException e) {
         // HttpClient sometimes wraps the telling exception in another: look at the cause too.
         Throwable cause = e.getCause();
+        if (e instanceof ProtocolException || cause instanceof ProtocolException) return BAD_RESPONSE;
         if (e instanceof HttpConnectTimeoutException || cause instanceof HttpConnectTimeoutException) return CONNECT_TIMEOUT;
         if (e instanceof HttpTimeoutException) return TIMED_OUT;
         if (e instanceof ConnectException || cause instanceof ConnectException) return CONNECT_FAILED;

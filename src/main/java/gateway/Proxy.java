@@ -16,7 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
+import java.util.logging.Logger;
 
 /**
  * Forwards one client request to one of a service's replicas and streams the answer back.
@@ -55,11 +55,18 @@ final class Proxy {
      * any other body is streamed.
      */
     private static final HttpResponse.BodyHandler<InputStream> BODY = info -> {
+        Optional<String> malformed = ReplicaAnswer.malformed(info.statusCode(), info.headers().map());
+        if (malformed.isPresent()) return ReplicaAnswer.refused(malformed.get());
         long length = info.headers().firstValueAsLong("content-length").orElse(-1);
         return length >= 0 && length <= READ_WHOLE
                 ? HttpResponse.BodySubscribers.mapping(HttpResponse.BodySubscribers.ofByteArray(), ByteArrayInputStream::new)
                 : HttpResponse.BodySubscribers.ofInputStream();
     };
+
+    private static final Logger LOG = Log.get(Proxy.class);
+
+    /** The version in the Via this gateway appends to answers: its client speaks HTTP/1.1 only (see Gateway). */
+    private static final String VIA_VERSION = "1.1";
 
     private final Registry registry;
     private final Breaker breaker;
@@ -124,6 +131,11 @@ final class Proxy {
                 outcome = Outcome.of(response.statusCode());
             } catch (IOException e) {
                 outcome = Outcome.of(e);
+                if (outcome == Outcome.BAD_RESPONSE) malformed(replica, e.getMessage());
+            } catch (IllegalArgumentException e) {
+                // HttpClient parses a Content-Length itself (NumberFormatException) even when BODY refused the answer
+                outcome = Outcome.BAD_RESPONSE;
+                malformed(replica, "Content-Length is not a number (" + e.getMessage() + ")");
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new HttpError(503, "the gateway is shutting down");
@@ -141,7 +153,7 @@ final class Proxy {
             trace.attempted(replica, outcome);
             if (outcome == Outcome.SUCCESS) {
                 body.answer(); // a replica may answer before the body is read, which may then time out
-                relay(exchange, response);
+                relay(exchange, response, gatewayId);
                 return;
             }
             if (response != null) response.body().close(); // frees the upstream connection
@@ -181,6 +193,20 @@ final class Proxy {
         return body.absent() ? BodilessRequest.of(builder, method) : builder.build();
     }
 
+    /**
+     * One line per answer refused as malformed. The reason may quote the replica's bytes (the JDK's
+     * messages do): at most 200 characters of it, anything outside printable ASCII as '?'.
+     */
+    private static void malformed(Address replica, String reason) {
+        String text = String.valueOf(reason); // an exception's message may be null
+        StringBuilder line = new StringBuilder(replica + " sent a malformed answer: ");
+        for (int i = 0; i < Math.min(text.length(), 200); i++) {
+            char c = text.charAt(i);
+            line.append(c >= ' ' && c <= '~' ? c : '?');
+        }
+        LOG.warning(line.toString());
+    }
+
     private static Map<String, String> attempt(Address replica, Outcome outcome, HttpResponse<?> response) {
         Map<String, String> attempt = new LinkedHashMap<>();
         attempt.put("address", replica.url());
@@ -190,14 +216,10 @@ final class Proxy {
     }
 
     /** Copies the replica's answer to the client, streaming the body. */
-    private static void relay(HttpExchange exchange, HttpResponse<InputStream> response) throws IOException {
+    private static void relay(HttpExchange exchange, HttpResponse<InputStream> response, String gatewayId) throws IOException {
         try (InputStream upstream = response.body()) {
-            Map<String, List<String>> in = response.headers().map();
-            Set<String> dropped = ForwardHeaders.dropped(in);
             Headers out = exchange.getResponseHeaders();
-            in.forEach((name, values) -> {
-                if (ForwardHeaders.returned(name, dropped)) out.put(name, values);
-            });
+            out.putAll(ForwardHeaders.response(response.headers().map(), VIA_VERSION, gatewayId));
             int status = response.statusCode();
             long length = response.headers().firstValueAsLong("content-length").orElse(-1);
             if (exchange.getRequestMethod().equals("HEAD")) {

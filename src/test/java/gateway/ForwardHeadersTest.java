@@ -29,7 +29,7 @@ class ForwardHeadersTest {
     private static Gen<String> names() {
         Gen<String> known = arbitrary().pick("Connection", "keep-alive", "TE", "Trailer", "Transfer-Encoding", "Upgrade",
                 "Proxy-Authorization", "Proxy-Authenticate", "Host", "Content-Length", "Expect", "X-Forwarded-For",
-                "x-forwarded-proto", "X-Forwarded-Host", "Via", "Accept", "Authorization", "X-Custom", "x-request-id", "Cookie");
+                "x-forwarded-proto", "X-Forwarded-Host", "Via", "Accept", "Authorization", "X-Custom", "x-request-id", "Cookie", "Proxy-Foo", "proxy-status");
         return known.mix(strings().betweenCodePoints('a', 'z').ofLengthBetween(1, 8).map(s -> "X-" + s), 30);
     }
 
@@ -60,6 +60,7 @@ class ForwardHeadersTest {
             for (String hop : ForwardHeaders.HOP_BY_HOP) assertFalse(names.contains(hop), hop + " in " + out);
             for (String named : ForwardHeaders.dropped(in)) assertFalse(names.contains(named), named + " in " + out);
             for (String set : ForwardHeaders.SET_BY_CLIENT) assertFalse(names.contains(set), set + " in " + out);
+            for (String name : names) assertFalse(name.startsWith("proxy-"), name + " in " + out);
         });
     }
 
@@ -70,7 +71,8 @@ class ForwardHeadersTest {
             var drop = ForwardHeaders.dropped(in);
             in.forEach((name, values) -> {
                 String lower = name.toLowerCase(Locale.ROOT);
-                if (drop.contains(lower) || ForwardHeaders.SET_BY_CLIENT.contains(lower) || ForwardHeaders.FORWARDING.contains(lower)) return;
+                if (drop.contains(lower) || lower.startsWith("proxy-") || ForwardHeaders.SET_BY_CLIENT.contains(lower)
+                        || ForwardHeaders.FORWARDING.contains(lower)) return;
                 var sent = out.stream().filter(e -> e.getKey().equals(name)).map(Map.Entry::getValue).toList();
                 assertEquals(values, sent, name);
             });
@@ -171,6 +173,102 @@ class ForwardHeadersTest {
         assertFalse(ForwardHeaders.returned("Transfer-Encoding", ForwardHeaders.HOP_BY_HOP));
         assertFalse(ForwardHeaders.returned("content-length", ForwardHeaders.HOP_BY_HOP));
         assertTrue(ForwardHeaders.returned("Set-Cookie", ForwardHeaders.HOP_BY_HOP));
+    }
+
+    /** Response header names: hop-by-hop ones, Proxy-*, ones a server sets, and any text at all, control characters included. */
+    private static Gen<String> responseNames() {
+        Gen<String> known = arbitrary().pick("Connection", "Keep-Alive", "Transfer-Encoding", "Trailer", "Upgrade",
+                "Proxy-Authenticate", "Proxy-Foo", "proxy-status", "Content-Length", "Date", "Via", "Set-Cookie",
+                "X-Secret", "x-custom", "Cache-Control");
+        return known.mix(strings().betweenCodePoints(0, 0x7f).ofLengthBetween(1, 8), 40);
+    }
+
+    /** Response header values: list values that name headers, and any text at all, CR, LF and NUL included. */
+    private static Gen<String> responseValues() {
+        return arbitrary().pick("close", "keep-alive, X-Secret", "x-custom", "1.0 cache-a", "a\rSet-Cookie: x=1",
+                "v\r\n injected", "nul\0", "")
+                .mix(strings().betweenCodePoints(0, 0x7f).ofLengthBetween(0, 12), 50);
+    }
+
+    private static Gen<Map<String, List<String>>> responseMaps() {
+        Gen<Map.Entry<String, List<String>>> entry = responseNames().zip(lists().of(responseValues()).ofSizeBetween(1, 2), Map::entry);
+        return lists().of(entry).ofSizeBetween(0, 10).map(list -> {
+            Map<String, List<String>> map = new LinkedHashMap<>();
+            for (var e : list) map.putIfAbsent(e.getKey(), e.getValue());
+            return map;
+        });
+    }
+
+    private static boolean splitsALine(String s) {
+        return s.indexOf('\r') >= 0 || s.indexOf('\n') >= 0 || s.indexOf('\0') >= 0;
+    }
+
+    /** What reaches the client of an answer with these headers: nothing when the gateway refuses it (a 502). */
+    private static Map<String, List<String>> reaching(Map<String, List<String>> in) {
+        return ReplicaAnswer.malformed(200, in).isPresent() ? Map.of() : ForwardHeaders.response(in, "1.1", SELF);
+    }
+
+    @Test
+    void noHeaderReachingTheClientSplitsALineOrIsHopByHop() {
+        qt().forAll(responseMaps()).checkAssert(in -> {
+            var out = reaching(in);
+            var drop = ForwardHeaders.dropped(in);
+            out.forEach((name, values) -> {
+                String lower = name.toLowerCase(Locale.ROOT);
+                assertFalse(splitsALine(name), "name " + name);
+                for (String value : values) assertFalse(splitsALine(value), name + ": " + value);
+                assertFalse(ForwardHeaders.HOP_BY_HOP.contains(lower), name);
+                assertFalse(drop.contains(lower), name + " is named in Connection");
+                assertFalse(lower.startsWith("proxy-"), name);
+                assertFalse(ForwardHeaders.SET_BY_SERVER.contains(lower), name);
+            });
+        });
+    }
+
+    @Test
+    void anAnswerIsRefusedOnlyForAHeaderThatSplitsALineOrForItsFraming() {
+        qt().forAll(responseMaps()).checkAssert(in -> {
+            boolean splits = in.entrySet().stream().anyMatch(e -> splitsALine(e.getKey()) || e.getValue().stream().anyMatch(ForwardHeadersTest::splitsALine));
+            boolean framing = in.keySet().stream().anyMatch(n -> n.equalsIgnoreCase("content-length") || n.equalsIgnoreCase("transfer-encoding"));
+            if (splits) assertTrue(ReplicaAnswer.malformed(200, in).isPresent(), in.toString());
+            if (!splits && !framing) assertFalse(ReplicaAnswer.malformed(200, in).isPresent(), in.toString());
+        });
+    }
+
+    @Test
+    void answersKeepTheirEndToEndHeadersAndCarryViaWithThisGatewayLast() {
+        qt().forAll(responseMaps()).checkAssert(in -> {
+            if (ReplicaAnswer.malformed(200, in).isPresent()) return;
+            var out = ForwardHeaders.response(in, "1.1", SELF);
+            var drop = ForwardHeaders.dropped(in);
+            in.forEach((name, values) -> {
+                String lower = name.toLowerCase(Locale.ROOT);
+                if (drop.contains(lower) || lower.startsWith("proxy-") || ForwardHeaders.SET_BY_SERVER.contains(lower) || lower.equals("via")) {
+                    return;
+                }
+                assertEquals(values, out.get(name), name);
+            });
+            List<String> via = out.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase("via"))
+                    .flatMap(e -> e.getValue().stream()).toList();
+            assertEquals(1, via.size(), "one Via line: " + out);
+            String before = sent(in, "Via");
+            assertEquals(before == null || before.isBlank() ? "1.1 gw-self" : before + ", 1.1 gw-self", via.get(0));
+        });
+    }
+
+    @Test
+    void responseExamples() {
+        Map<String, List<String>> in = new LinkedHashMap<>();
+        in.put("Connection", List.of("keep-alive, X-Secret"));
+        in.put("X-Secret", List.of("s"));
+        in.put("Proxy-Foo", List.of("bar"));
+        in.put("Content-Length", List.of("2"));
+        in.put("Set-Cookie", List.of("a=1", "b=2"));
+        in.put("Via", List.of("1.0 cache-a"));
+        assertEquals(Map.of("Set-Cookie", List.of("a=1", "b=2"), "Via", List.of("1.0 cache-a, 1.1 gw-a")),
+                ForwardHeaders.response(in, "1.1", "gw-a"));
+        assertEquals(Map.of("Via", List.of("1.1 gw-a")), ForwardHeaders.response(Map.of(), "1.1", "gw-a"));
+        assertFalse(ForwardHeaders.returned("Proxy-Status", ForwardHeaders.HOP_BY_HOP));
     }
 
     private static Map<String, String> flat(List<Map.Entry<String, String>> headers) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.ProtocolException;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpTimeoutException;
 import org.junit.jupiter.api.Test;
@@ -30,6 +31,15 @@ class OutcomeTest {
         assertEquals(Outcome.IO_FAILED, Outcome.of(new IOException("connection reset")));
     }
 
+    @Test
+    void aProtocolExceptionIsAMalformedAnswer() {
+        // HttpClient's own refusals (a bad header, a bad status line, headers too large) and ReplicaAnswer's
+        assertEquals(Outcome.BAD_RESPONSE, Outcome.of(new ProtocolException("Invalid header value")));
+        assertEquals(Outcome.BAD_RESPONSE, Outcome.of(new IOException("wrapped", new ProtocolException("x"))));
+        assertEquals(true, Outcome.BAD_RESPONSE.failure);
+        assertEquals(true, Outcome.BAD_RESPONSE.reachedReplica);
+    }
+
     /** The retry rule, whole: method x outcome. */
     @ParameterizedTest(name = "{0} after {1} -> {2}")
     @CsvSource(textBlock = """
@@ -39,6 +49,8 @@ class OutcomeTest {
             GET,     IO_FAILED,       true
             GET,     TIMED_OUT,       true
             GET,     BAD_STATUS,      true
+            GET,     BAD_RESPONSE,    true
+            PUT,     BAD_RESPONSE,    true
             HEAD,    BAD_STATUS,      true
             OPTIONS, IO_FAILED,       true
             PUT,     TIMED_OUT,       true
@@ -50,6 +62,8 @@ class OutcomeTest {
             POST,    IO_FAILED,       false
             POST,    TIMED_OUT,       false
             POST,    BAD_STATUS,      false
+            POST,    BAD_RESPONSE,    false
+            PATCH,   BAD_RESPONSE,    false
             PATCH,   CONNECT_FAILED,  true
             PATCH,   BAD_STATUS,      false
             PATCH,   TIMED_OUT,       false
