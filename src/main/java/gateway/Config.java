@@ -35,7 +35,9 @@ record Config(
         long retryBufferBytes,
         int maxConnections,
         Optional<String> gatewayId,
-        List<Cidr> trustedProxies) {
+        List<Cidr> trustedProxies,
+        AdminToken adminToken,
+        Store.Limits limits) {
 
     static final String DEFAULT_BIND = "0.0.0.0";
     static final int DEFAULT_PORT = 7171;
@@ -57,6 +59,12 @@ record Config(
     /** None: each gateway makes up its own, {@code gw-} and 8 random hex digits (see Gateway). */
     static final Optional<String> DEFAULT_GATEWAY_ID = Optional.empty();
     static final List<Cidr> DEFAULT_TRUSTED_PROXIES = List.of();
+    /** None: anyone who can reach the gateway may register replicas (it warns at start). */
+    static final AdminToken DEFAULT_ADMIN_TOKEN = AdminToken.NONE;
+    static final int DEFAULT_MAX_SERVICES = Store.Limits.DEFAULT.maxServices();
+    static final int DEFAULT_MAX_REPLICAS_PER_SERVICE = Store.Limits.DEFAULT.maxReplicasPerService();
+    /** A token file is a line or two; anything larger is the wrong file. */
+    static final int MAX_TOKEN_FILE_BYTES = 4096;
 
     /** A gateway id is a Via received-by token (RFC 9110 §7.6.3); kept to a safe subset. */
     private static final Pattern GATEWAY_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
@@ -75,8 +83,10 @@ record Config(
         }
     }
 
-    /** One command-line flag, its environment variable and its help line. */
-    record Flag(String name, String env, String value, String help) {}
+    /** One command-line flag, its environment variable and its help line; a {@link #SWITCH} takes no value. */
+    record Flag(String name, String env, String value, String help) {
+        static final String SWITCH = "";
+    }
 
     static final List<Flag> FLAGS = List.of(
             new Flag("--port", "GATEWAY_PORT", "N", "port to listen on; 0 picks a free one (default " + DEFAULT_PORT + ")"),
@@ -107,7 +117,17 @@ record Config(
             new Flag("--gateway-id", "GATEWAY_ID", "ID",
                     "this gateway's name in Via headers, for loop detection; unique per gateway (default gw- and 8 random hex digits)"),
             new Flag("--trusted-proxies", "GATEWAY_TRUSTED_PROXIES", "CIDR[,CIDR...]",
-                    "peers whose X-Forwarded-For/-Proto/-Host are believed, e.g. a TLS terminator (default none)"));
+                    "peers whose X-Forwarded-For/-Proto/-Host are believed, e.g. a TLS terminator (default none)"),
+            new Flag("--admin-token", "GATEWAY_ADMIN_TOKEN", "TOKEN",
+                    "POST/DELETE /register need Authorization: Bearer TOKEN (default none: anyone may register)"),
+            new Flag("--admin-token-file", "GATEWAY_ADMIN_TOKEN_FILE", "PATH",
+                    "as --admin-token, read from this file (one trailing newline dropped), so it is not in ps"),
+            new Flag("--protect-reads", "GATEWAY_PROTECT_READS", Flag.SWITCH,
+                    "GET /services (and /metrics) need the admin token too; env: true|false (default off)"),
+            new Flag("--max-services", "GATEWAY_MAX_SERVICES", "N",
+                    "services the registry holds; a new one beyond is 409 (default " + DEFAULT_MAX_SERVICES + ")"),
+            new Flag("--max-replicas-per-service", "GATEWAY_MAX_REPLICAS_PER_SERVICE", "N",
+                    "replicas of one service; a new one beyond is 409 (default " + DEFAULT_MAX_REPLICAS_PER_SERVICE + ")"));
 
     Config {
         Objects.requireNonNull(bind, "bind");
@@ -132,6 +152,8 @@ record Config(
         if (gatewayId.isPresent() && !GATEWAY_ID.matcher(gatewayId.get()).matches())
             throw new IllegalArgumentException("--gateway-id: '" + gatewayId.get() + "' must be 1-64 of A-Z a-z 0-9 . _ -");
         trustedProxies = List.copyOf(trustedProxies);
+        Objects.requireNonNull(adminToken, "adminToken");
+        Objects.requireNonNull(limits, "limits");
     }
 
     /**
@@ -154,6 +176,8 @@ record Config(
             }
             if (eq >= 0) {
                 values.put(name, arg.substring(eq + 1));
+            } else if (isSwitch(name)) {
+                values.put(name, "true");
             } else if (i + 1 < args.size()) {
                 values.put(name, args.get(++i));
             } else {
@@ -175,7 +199,69 @@ record Config(
                 integer(values, "--retry-buffer-mb", DEFAULT_RETRY_BUFFER_MB) * MiB,
                 integer(values, "--max-connections", DEFAULT_MAX_CONNECTIONS),
                 Optional.ofNullable(values.get("--gateway-id")).or(() -> DEFAULT_GATEWAY_ID),
-                cidrs(values, "--trusted-proxies", DEFAULT_TRUSTED_PROXIES));
+                cidrs(values, "--trusted-proxies", DEFAULT_TRUSTED_PROXIES),
+                adminToken(values),
+                limits(values));
+    }
+
+    private static boolean isSwitch(String name) {
+        return FLAGS.stream().anyMatch(f -> f.name().equals(name) && f.value().equals(Flag.SWITCH));
+    }
+
+    /**
+     * From {@code --admin-token} or {@code --admin-token-file} (one, not both), with
+     * {@code --protect-reads}. No message here ever contains the token.
+     */
+    private static AdminToken adminToken(Map<String, String> values) {
+        String text = values.get("--admin-token");
+        String file = values.get("--admin-token-file");
+        boolean protectReads = bool(values, "--protect-reads");
+        if (text != null && file != null) {
+            throw new IllegalArgumentException("--admin-token, --admin-token-file: give one, not both");
+        }
+        if (text == null && file == null) {
+            if (protectReads) throw new IllegalArgumentException("--protect-reads: needs --admin-token or --admin-token-file");
+            return DEFAULT_ADMIN_TOKEN;
+        }
+        String flag = text != null ? "--admin-token" : "--admin-token-file";
+        try {
+            return AdminToken.of(text != null ? text : readToken(file), protectReads);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(flag + ": " + e.getMessage());
+        }
+    }
+
+    /** The file's content without one trailing newline (LF or CRLF), as {@code echo TOKEN > file} leaves it. */
+    private static String readToken(String file) {
+        byte[] bytes;
+        try (var in = java.nio.file.Files.newInputStream(Path.of(file))) {
+            bytes = in.readNBytes(MAX_TOKEN_FILE_BYTES + 1);
+        } catch (java.io.IOException | InvalidPathException | SecurityException e) {
+            throw new IllegalArgumentException("'" + file + "' cannot be read (" + e.getClass().getSimpleName() + ")");
+        }
+        if (bytes.length > MAX_TOKEN_FILE_BYTES) throw new IllegalArgumentException("'" + file + "' is over " + MAX_TOKEN_FILE_BYTES + " bytes");
+        String token = new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1);
+        if (token.endsWith("\n")) token = token.substring(0, token.length() - (token.endsWith("\r\n") ? 2 : 1));
+        if (token.isEmpty()) throw new IllegalArgumentException("'" + file + "' is empty");
+        return token;
+    }
+
+    private static Store.Limits limits(Map<String, String> values) {
+        int services = integer(values, "--max-services", DEFAULT_MAX_SERVICES);
+        int replicas = integer(values, "--max-replicas-per-service", DEFAULT_MAX_REPLICAS_PER_SERVICE);
+        if (services < 1) throw new IllegalArgumentException("--max-services: " + services + " must be at least 1");
+        if (replicas < 1) throw new IllegalArgumentException("--max-replicas-per-service: " + replicas + " must be at least 1");
+        return new Store.Limits(services, replicas);
+    }
+
+    private static boolean bool(Map<String, String> values, String flag) {
+        String value = values.get(flag);
+        if (value == null) return false;
+        return switch (value.trim().toLowerCase(Locale.ROOT)) {
+            case "true", "1", "yes" -> true;
+            case "false", "0", "no", "" -> false;
+            default -> throw new IllegalArgumentException(flag + ": '" + value + "' is not true or false");
+        };
     }
 
     private static List<Cidr> cidrs(Map<String, String> values, String flag, List<Cidr> fallback) {
@@ -258,7 +344,7 @@ record Config(
 
                 """);
         for (Flag f : FLAGS) {
-            out.append(String.format("  %-36s %-28s %s%n", f.name() + " " + f.value(), f.env(), f.help()));
+            out.append(String.format("  %-36s %-28s %s%n", (f.name() + " " + f.value()).strip(), f.env(), f.help()));
         }
         out.append(String.format("  %-36s %-28s %s%n", "--help", "", "print this help and exit"));
         return out.toString();

@@ -99,7 +99,12 @@ final class Gateway implements AutoCloseable {
                 id, config.trustedProxies(), clock);
         this.requests = Threads.requests(config.executor());
         this.inFlight = new InFlight(requests, clock);
-        server.createContext("/", new Router(new Api(registry, store, server.getAddress().getPort()), proxy));
+        if (config.adminToken().isNone()) {
+            LOG.warning("no --admin-token: anyone who can reach this gateway can register replicas (and receive a share of"
+                    + " the traffic, credentials included) or remove them; set --admin-token-file, or bind it to a private network");
+        }
+        Api api = new Api(registry, store, server.getAddress().getPort(), config.adminToken());
+        server.createContext("/", new Router(api, proxy));
         server.setExecutor(inFlight); // without an executor, HttpServer serves every request on one thread
     }
 
@@ -130,9 +135,9 @@ final class Gateway implements AutoCloseable {
      * @throws IllegalStateException when the state file cannot be used
      */
     static Store openStore(Config config) {
-        if (config.redis().isPresent()) return new RedisStore(config.redis().get(), config.keyPrefix());
-        if (config.stateFile().isPresent()) return new MemoryStore(new StateFile(config.stateFile().get()));
-        return new MemoryStore();
+        if (config.redis().isPresent()) return new RedisStore(config.redis().get(), config.keyPrefix(), config.limits());
+        if (config.stateFile().isPresent()) return new MemoryStore(new StateFile(config.stateFile().get()), config.limits());
+        return new MemoryStore(MemoryStore.Persistence.NONE, config.limits());
     }
 
     static Gateway start(Config config, Store store) throws IOException {
