@@ -21,7 +21,8 @@ import java.util.Optional;
 
 /**
  * The gateway's own endpoints: {@code /register}, {@code /services}, {@code /health}, {@code /metrics}. A
- * registration answers 2xx only once the store holds it. Thread-safe.
+ * registration answers 2xx only once the store holds it; who may call which is the
+ * {@link AdminToken}'s decision, taken before any byte of the body is read. Thread-safe.
  */
 final class Api {
 
@@ -31,28 +32,42 @@ final class Api {
     private final Registry registry;
     private final Store store;
     private final int ownPort;
+    private final AdminToken token;
     private final Metrics metrics;
 
     /** {@code ownPort}: the port the gateway listens on, so that it never registers itself. */
-    Api(Registry registry, Store store, int ownPort, Metrics metrics) {
+    Api(Registry registry, Store store, int ownPort, AdminToken token, Metrics metrics) {
         this.registry = registry;
         this.store = store;
         this.ownPort = ownPort;
+        this.token = token;
         this.metrics = metrics;
     }
 
-    /** POST adds a replica (201 new, 200 already there); DELETE removes it (200, or 404). */
+    /**
+     * POST adds a replica (201 new, 200 already there, 409 beyond a limit); DELETE removes it
+     * (200, or 404). Both need the admin token, if there is one.
+     */
     void register(HttpExchange exchange) throws IOException {
         String method = exchange.getRequestMethod();
         if (!method.equals("POST") && !method.equals("DELETE")) {
             throw HttpError.methodNotAllowed(method, "/register", "POST, DELETE");
         }
+        token.check(exchange, AdminToken.Access.WRITE);
         Registration r = parse(exchange);
         if (method.equals("POST")) {
             if (isOwn(r.address(), ownPort)) {
                 throw new HttpError(400, "address " + r.address().url() + " is the gateway itself: every request would loop");
             }
-            boolean added = registry.register(r);
+            boolean added;
+            try {
+                added = registry.register(r);
+            } catch (Store.Full e) {
+                // 409, not 507: the registry is in a state (full, by policy) that conflicts with this
+                // request until someone removes a replica; it is no server failure, and a 5xx would
+                // invite blind retries and count against the gateway's error rate.
+                throw new HttpError(409, e.getMessage(), Map.of("limit", e.limit, "max", e.max));
+            }
             Json.send(exchange, added ? 201 : 200, answer(r));
         } else if (registry.deregister(r)) {
             Json.send(exchange, 200, answer(r));
@@ -68,6 +83,7 @@ final class Api {
      */
     void services(HttpExchange exchange) throws IOException {
         readOnly(exchange, "/services");
+        token.check(exchange, AdminToken.Access.READ);
         Map<String, Object> body = new LinkedHashMap<>();
         try {
             body.put("services", fromStore());
@@ -90,8 +106,8 @@ final class Api {
 
     private List<ServiceView> fromSnapshot() {
         List<ServiceView> services = new ArrayList<>();
-        new TreeMap<>(registry.snapshot().services()).forEach((name, rr) -> services.add(new ServiceView(name,
-                rr.replicas().stream().map(Address::url).sorted().map(a -> new ReplicaView(a, null)).toList())));
+        new TreeMap<>(registry.snapshot().toMap()).forEach((name, replicas) -> services.add(new ServiceView(name,
+                replicas.stream().map(Address::url).sorted().map(a -> new ReplicaView(a, null)).toList())));
         return services;
     }
 
@@ -113,6 +129,7 @@ final class Api {
     /** Every metric in the Prometheus text format 0.0.4 (see {@link Metrics}). */
     void metrics(HttpExchange exchange) throws IOException {
         readOnly(exchange, "/metrics");
+        token.check(exchange, AdminToken.Access.READ);
         byte[] bytes = metrics.scrape().getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", Metrics.CONTENT_TYPE);
         if (exchange.getRequestMethod().equals("HEAD")) {

@@ -39,7 +39,9 @@ record Config(
         Duration headerTimeout,
         int maxHeaderBytes,
         Duration shutdownGrace,
-        boolean accessLog) {
+        boolean accessLog,
+        AdminToken adminToken,
+        Store.Limits limits) {
 
     static final String DEFAULT_BIND = "0.0.0.0";
     static final int DEFAULT_PORT = 7171;
@@ -70,6 +72,12 @@ record Config(
     static final List<Cidr> DEFAULT_TRUSTED_PROXIES = List.of();
     /** Off: benchmarks and busy gateways do not pay for a log line per request. */
     static final boolean DEFAULT_ACCESS_LOG = false;
+    /** None: anyone who can reach the gateway may register replicas (it warns at start). */
+    static final AdminToken DEFAULT_ADMIN_TOKEN = AdminToken.NONE;
+    static final int DEFAULT_MAX_SERVICES = Store.Limits.DEFAULT.maxServices();
+    static final int DEFAULT_MAX_REPLICAS_PER_SERVICE = Store.Limits.DEFAULT.maxReplicasPerService();
+    /** A token file is a line or two; anything larger is the wrong file. */
+    static final int MAX_TOKEN_FILE_BYTES = 4096;
 
     /** A gateway id is a Via received-by token (RFC 9110 §7.6.3); kept to a safe subset. */
     private static final Pattern GATEWAY_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
@@ -88,8 +96,10 @@ record Config(
         }
     }
 
-    /** One command-line flag, its environment variable and its help line; a switch ({@code value} "") needs no value. */
+    /** One command-line flag, its environment variable and its help line; a switch ({@code value} SWITCH) needs no value. */
     record Flag(String name, String env, String value, String help) {
+        static final String SWITCH = "";
+
         boolean isSwitch() {
             return value.isEmpty();
         }
@@ -134,8 +144,19 @@ record Config(
             new Flag("--shutdown-grace-ms", "GATEWAY_SHUTDOWN_GRACE_MS", "N",
                     "on SIGTERM, how long requests in flight may take to finish; 0 cuts them off (default "
                             + DEFAULT_SHUTDOWN_GRACE_MS + ")"),
-            new Flag("--access-log", "GATEWAY_ACCESS_LOG", "",
-                    "log one line per proxied request; the variable takes true or false (default off)"));
+            new Flag("--access-log", "GATEWAY_ACCESS_LOG", Flag.SWITCH,
+                    "log one line per proxied request; the variable takes true or false (default off)"),
+
+            new Flag("--admin-token", "GATEWAY_ADMIN_TOKEN", "TOKEN",
+                    "POST/DELETE /register need Authorization: Bearer TOKEN (default none: anyone may register)"),
+            new Flag("--admin-token-file", "GATEWAY_ADMIN_TOKEN_FILE", "PATH",
+                    "as --admin-token, read from this file (one trailing newline dropped), so it is not in ps"),
+            new Flag("--protect-reads", "GATEWAY_PROTECT_READS", Flag.SWITCH,
+                    "GET /services (and /metrics) need the admin token too; env: true|false (default off)"),
+            new Flag("--max-services", "GATEWAY_MAX_SERVICES", "N",
+                    "services the registry holds; a new one beyond is 409 (default " + DEFAULT_MAX_SERVICES + ")"),
+            new Flag("--max-replicas-per-service", "GATEWAY_MAX_REPLICAS_PER_SERVICE", "N",
+                    "replicas of one service; a new one beyond is 409 (default " + DEFAULT_MAX_REPLICAS_PER_SERVICE + ")"));
 
     Config {
         Objects.requireNonNull(bind, "bind");
@@ -165,6 +186,8 @@ record Config(
         if (maxHeaderBytes < MIN_HEADER_BYTES || maxHeaderBytes > MAX_HEADER_BYTES)
             throw new IllegalArgumentException("--max-header-bytes: " + maxHeaderBytes + " is not in " + MIN_HEADER_BYTES + "-" + MAX_HEADER_BYTES);
         if (shutdownGrace.isNegative()) throw new IllegalArgumentException("--shutdown-grace-ms: must be 0 or more");
+        Objects.requireNonNull(adminToken, "adminToken");
+        Objects.requireNonNull(limits, "limits");
     }
 
     /**
@@ -213,8 +236,55 @@ record Config(
                 Duration.ofMillis(integer(values, "--header-timeout-ms", DEFAULT_HEADER_TIMEOUT_MS)),
                 integer(values, "--max-header-bytes", DEFAULT_MAX_HEADER_BYTES),
                 Duration.ofMillis(integer(values, "--shutdown-grace-ms", DEFAULT_SHUTDOWN_GRACE_MS)),
-                bool(values, "--access-log", DEFAULT_ACCESS_LOG));
+                bool(values, "--access-log", DEFAULT_ACCESS_LOG),
+                adminToken(values),
+                limits(values));
+    }
 
+    /**
+     * From {@code --admin-token} or {@code --admin-token-file} (one, not both), with
+     * {@code --protect-reads}. No message here ever contains the token.
+     */
+    private static AdminToken adminToken(Map<String, String> values) {
+        String text = values.get("--admin-token");
+        String file = values.get("--admin-token-file");
+        boolean protectReads = bool(values, "--protect-reads", false);
+        if (text != null && file != null) {
+            throw new IllegalArgumentException("--admin-token, --admin-token-file: give one, not both");
+        }
+        if (text == null && file == null) {
+            if (protectReads) throw new IllegalArgumentException("--protect-reads: needs --admin-token or --admin-token-file");
+            return DEFAULT_ADMIN_TOKEN;
+        }
+        String flag = text != null ? "--admin-token" : "--admin-token-file";
+        try {
+            return AdminToken.of(text != null ? text : readToken(file), protectReads);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(flag + ": " + e.getMessage());
+        }
+    }
+
+    /** The file's content without one trailing newline (LF or CRLF), as {@code echo TOKEN > file} leaves it. */
+    private static String readToken(String file) {
+        byte[] bytes;
+        try (var in = java.nio.file.Files.newInputStream(Path.of(file))) {
+            bytes = in.readNBytes(MAX_TOKEN_FILE_BYTES + 1);
+        } catch (java.io.IOException | InvalidPathException | SecurityException e) {
+            throw new IllegalArgumentException("'" + file + "' cannot be read (" + e.getClass().getSimpleName() + ")");
+        }
+        if (bytes.length > MAX_TOKEN_FILE_BYTES) throw new IllegalArgumentException("'" + file + "' is over " + MAX_TOKEN_FILE_BYTES + " bytes");
+        String token = new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1);
+        if (token.endsWith("\n")) token = token.substring(0, token.length() - (token.endsWith("\r\n") ? 2 : 1));
+        if (token.isEmpty()) throw new IllegalArgumentException("'" + file + "' is empty");
+        return token;
+    }
+
+    private static Store.Limits limits(Map<String, String> values) {
+        int services = integer(values, "--max-services", DEFAULT_MAX_SERVICES);
+        int replicas = integer(values, "--max-replicas-per-service", DEFAULT_MAX_REPLICAS_PER_SERVICE);
+        if (services < 1) throw new IllegalArgumentException("--max-services: " + services + " must be at least 1");
+        if (replicas < 1) throw new IllegalArgumentException("--max-replicas-per-service: " + replicas + " must be at least 1");
+        return new Store.Limits(services, replicas);
     }
 
     private static List<Cidr> cidrs(Map<String, String> values, String flag, List<Cidr> fallback) {
@@ -308,7 +378,7 @@ record Config(
 
                 """);
         for (Flag f : FLAGS) {
-            out.append(String.format("  %-36s %-28s %s%n", f.name() + " " + f.value(), f.env(), f.help()));
+            out.append(String.format("  %-36s %-28s %s%n", (f.name() + " " + f.value()).strip(), f.env(), f.help()));
         }
         out.append(String.format("  %-36s %-28s %s%n", "--help", "", "print this help and exit"));
         return out.toString();

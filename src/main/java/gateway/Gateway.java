@@ -106,10 +106,15 @@ final class Gateway implements AutoCloseable {
                 id, config.trustedProxies(), clock);
         this.requests = Threads.requests(config.executor());
         this.inFlight = new InFlight(requests, clock);
+        if (config.adminToken().isNone()) {
+            LOG.warning("no --admin-token: anyone who can reach this gateway can register replicas (and receive a share of"
+                    + " the traffic, credentials included) or remove them; set --admin-token-file, or bind it to a private network");
+        }
         this.heads = new HeadWatch(inFlight, config.headerTimeout(), clock);
         Metrics metrics = new Metrics(clock, new AccessLog(config.accessLog()), new Metrics.Sources(registry, breaker, store,
                 store::errors, budget, config.retryBufferBytes(), inFlight, config.maxConnections()));
-        server.createContext("/", new Router(new Api(registry, store, server.getAddress().getPort(), metrics), proxy, metrics))
+        Api api = new Api(registry, store, server.getAddress().getPort(), config.adminToken(), metrics);
+        server.createContext("/", new Router(api, proxy, metrics))
                 .getFilters().add(new RequestHead(heads, config.maxHeaderBytes()));
         server.setExecutor(heads); // without an executor, HttpServer serves every request on one thread
     }
@@ -150,9 +155,9 @@ final class Gateway implements AutoCloseable {
      * @throws IllegalStateException when the state file cannot be used
      */
     static Store openStore(Config config) {
-        if (config.redis().isPresent()) return new RedisStore(config.redis().get(), config.keyPrefix());
-        if (config.stateFile().isPresent()) return new MemoryStore(new StateFile(config.stateFile().get()));
-        return new MemoryStore();
+        if (config.redis().isPresent()) return new RedisStore(config.redis().get(), config.keyPrefix(), config.limits());
+        if (config.stateFile().isPresent()) return new MemoryStore(new StateFile(config.stateFile().get()), config.limits());
+        return new MemoryStore(MemoryStore.Persistence.NONE, config.limits());
     }
 
     static Gateway start(Config config, Store store) throws IOException {

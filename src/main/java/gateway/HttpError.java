@@ -27,6 +27,11 @@ final class HttpError extends RuntimeException {
         this.headers = headers;
     }
 
+    /** 401, with the scheme the client must use in WWW-Authenticate (RFC 9110 §11.6.1). */
+    static HttpError unauthorized(String message, String challenge) {
+        return new HttpError(401, message, Map.of(), Map.of("WWW-Authenticate", challenge));
+    }
+
     /** 405, with the methods that would have worked in the Allow header (RFC 9110 §15.5.6). */
     static HttpError methodNotAllowed(String method, String path, String allow) {
         return new HttpError(405, method + " is not allowed on " + path + " (allowed: " + allow + ")", Map.of(), Map.of("Allow", allow));

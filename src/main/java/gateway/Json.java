@@ -1,5 +1,7 @@
 package gateway;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
@@ -9,8 +11,14 @@ import java.util.Map;
 /** Every JSON body the gateway writes itself, errors included, goes through here. */
 final class Json {
 
-    /** Configured once here and never changed, so sharing it is safe. */
-    static final ObjectMapper MAPPER = new ObjectMapper();
+    /**
+     * Configured once here and never changed, so sharing it is safe. Strict on reading: a body
+     * with a key twice or anything after its value is refused, not read as "the last key wins" or
+     * "the first value wins" (another parser in front of the gateway could read it the other way).
+     */
+    static final ObjectMapper MAPPER = new ObjectMapper()
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private Json() {}
 

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,7 +20,8 @@ import java.util.logging.Logger;
  * The embedded store: the seed's key space in two maps, and the registry saved on every change
  * (to a {@link StateFile}, or nowhere). One lock makes every method atomic, as Redis's single
  * thread does; it is taken on registration and on failures, never on a successful proxied
- * request. Thread-safe.
+ * request. A write costs O(log services + its service's replicas), plus the file if there is one.
+ * Thread-safe.
  */
 final class MemoryStore implements Store {
 
@@ -31,6 +33,7 @@ final class MemoryStore implements Store {
     private final SortedMap<String, SortedSet<String>> services = new TreeMap<>();
     private final Map<String, Long> counters = new HashMap<>();
     private final Persistence saved;
+    private final Limits limits;
 
     /** Where the registry is saved besides these maps: a {@link StateFile}, or {@link #NONE}. */
     interface Persistence {
@@ -47,25 +50,34 @@ final class MemoryStore implements Store {
             return new TreeMap<>();
         }
 
-        /** Replaces what was saved with {@code services}; on failure, what was saved stays. */
-        void save(Map<String, ? extends List<String>> services) throws IOException;
+        /**
+         * Replaces what was saved with {@code services}, a read-only view of the store's maps valid
+         * during the call only; on failure, what was saved stays.
+         */
+        void save(Map<String, ? extends Collection<String>> services) throws IOException;
     }
 
     /** A store whose registry lives as long as the process. */
     MemoryStore() {
-        this(Persistence.NONE);
+        this(Persistence.NONE, Limits.DEFAULT);
+    }
+
+    MemoryStore(Persistence saved) {
+        this(saved, Limits.DEFAULT);
     }
 
     /**
-     * A store that keeps its registry in {@code saved}: loaded now, saved on every change.
+     * A store that keeps its registry in {@code saved}: loaded now, saved on every change; new
+     * registrations within {@code limits} (what was saved is loaded whole, even beyond them).
      *
      * @throws IllegalStateException when what was saved cannot be read, or cannot be written
      */
-    MemoryStore(Persistence saved) {
+    MemoryStore(Persistence saved, Limits limits) {
         this.saved = saved;
+        this.limits = limits;
         saved.load().forEach((name, addresses) -> services.put(name, new TreeSet<>(addresses)));
         try {
-            saved.save(registry()); // fail at start, not at the first registration, if it cannot be written
+            saved.save(view()); // fail at start, not at the first registration, if it cannot be written
         } catch (IOException e) {
             throw new IllegalStateException(saved + " cannot be written: " + e);
         }
@@ -75,14 +87,23 @@ final class MemoryStore implements Store {
     public boolean add(String service, String address) {
         lock.lock();
         try {
-            boolean added = services.computeIfAbsent(service, s -> new TreeSet<>()).add(address);
-            if (!added) return false;
-            persistOrUndo(() -> forget(service, address));
-            counters.remove(Store.failureKey(address)); // only once stored: an undone registration changes nothing
-            return true;
+            SortedSet<String> replicas = services.get(service);
+            if (replicas != null && replicas.contains(address)) return false; // a heartbeat is never refused
+            if (replicas == null && services.size() >= limits.maxServices()) throw limits.servicesFull(service);
+            if (replicas != null && replicas.size() >= limits.maxReplicasPerService()) throw limits.replicasFull(service);
+            return put(service, address);
         } finally {
             lock.unlock();
         }
+    }
+
+    /** {@link #add} without the limits (a reseed puts back what was registered); the caller holds the lock. */
+    private boolean put(String service, String address) {
+        boolean added = services.computeIfAbsent(service, s -> new TreeSet<>()).add(address);
+        if (!added) return false;
+        persistOrUndo(() -> forget(service, address));
+        counters.remove(Store.failureKey(address)); // only once stored: an undone registration changes nothing
+        return true;
     }
 
     @Override
@@ -117,13 +138,26 @@ final class MemoryStore implements Store {
     }
 
     @Override
+    public Contents contents(String service) {
+        lock.lock();
+        try {
+            SortedMap<String, List<String>> one = new TreeMap<>();
+            SortedSet<String> replicas = services.get(service);
+            if (replicas != null) one.put(service, List.copyOf(replicas));
+            return new Contents(GENERATION, one);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
     public Reseeded reseed(Map<String, List<String>> registry) {
-        lock.lock(); // reentrant: each add takes it again
+        lock.lock();
         try {
             long added = 0;
             for (var service : registry.entrySet()) {
                 for (String address : service.getValue()) {
-                    if (add(service.getKey(), address)) added++;
+                    if (put(service.getKey(), address)) added++;
                 }
             }
             return new Reseeded(GENERATION, added);
@@ -189,7 +223,7 @@ final class MemoryStore implements Store {
      */
     private void persistOrUndo(Runnable undo) {
         try {
-            saved.save(registry());
+            saved.save(view());
         } catch (IOException e) {
             undo.run();
             throw new Store.Unavailable(saved + " cannot be written", e);
@@ -199,10 +233,15 @@ final class MemoryStore implements Store {
     /** Saves the registry after an eviction, which stands even when that fails: the next save catches up. */
     private void persistEviction() {
         try {
-            saved.save(registry());
+            saved.save(view());
         } catch (IOException e) {
             LOG.warning(saved + " not updated after an eviction: " + e);
         }
+    }
+
+    /** The registry as it is, read-only, without a copy: saving nowhere must not cost O(registry) per write. */
+    private Map<String, ? extends Collection<String>> view() {
+        return Collections.unmodifiableMap(services);
     }
 
     /** Every key and its value, as the seed would show the key space (for tests and debugging). */

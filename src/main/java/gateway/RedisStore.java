@@ -50,16 +50,24 @@ final class RedisStore implements Store {
     /** {@link #ping()} answers "down" after this: a Redis that takes longer is of no use to /health. */
     static final Duration PING_DEADLINE = Duration.ofMillis(500);
 
-    // KEYS: service set, failure counter, index. ARGV: address, service, channel.
-    // A new registration starts from zero failures; a heartbeat (already registered) keeps the count.
+    // KEYS: service set, failure counter, index. ARGV: address, service, channel, max services,
+    // max replicas per service. A new registration starts from zero failures; a heartbeat (already
+    // registered) keeps the count and is never refused. The limits are checked in the same script
+    // as the add, so gateways sharing this Redis cannot overshoot them together: -1 is "too many
+    // services", -2 "too many replicas".
     private static final RedisScript ADD = new RedisScript("""
-            local added = redis.call('SADD', KEYS[1], ARGV[1])
-            redis.call('SADD', KEYS[3], ARGV[2])
-            if added == 1 then
-              redis.call('DEL', KEYS[2])
-              redis.call('PUBLISH', ARGV[3], ARGV[2])
+            if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then
+              redis.call('SADD', KEYS[3], ARGV[2])
+              return 0
             end
-            return added""");
+            if redis.call('SISMEMBER', KEYS[3], ARGV[2]) == 0
+                and redis.call('SCARD', KEYS[3]) >= tonumber(ARGV[4]) then return -1 end
+            if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[5]) then return -2 end
+            redis.call('SADD', KEYS[1], ARGV[1])
+            redis.call('SADD', KEYS[3], ARGV[2])
+            redis.call('DEL', KEYS[2])
+            redis.call('PUBLISH', ARGV[3], ARGV[2])
+            return 1""");
     // KEYS: service set, failure counter, index. ARGV: address, service, channel.
     private static final RedisScript REMOVE = new RedisScript("""
             redis.call('DEL', KEYS[2])
@@ -102,6 +110,9 @@ final class RedisStore implements Store {
             local replicas = {}
             for i, name in ipairs(names) do replicas[i] = redis.call('SMEMBERS', ARGV[1] .. name) end
             return {redis.call('GET', KEYS[1]), names, replicas}""");
+    // KEYS: generation, one service set. What a change notice for that service costs to read.
+    private static final RedisScript SERVICE = new RedisScript("""
+            return {redis.call('GET', KEYS[1]), redis.call('SMEMBERS', KEYS[2])}""");
     // KEYS: generation, index, then one set per service. ARGV: a new generation, channel, then per
     // service its name, its replica count and its replicas.
     private static final RedisScript RESEED = new RedisScript("""
@@ -122,12 +133,18 @@ final class RedisStore implements Store {
     private final JedisClientConfig config;
     private final RedisPool pool;
     private final RedisClient client;
+    private final Limits limits;
     private final Set<Jedis> subscribers = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
-    /** Connects lazily: a Redis that is down now makes calls fail, not the constructor. */
     RedisStore(RedisUrl url, String keyPrefix) {
+        this(url, keyPrefix, Limits.DEFAULT);
+    }
+
+    /** Connects lazily: a Redis that is down now makes calls fail, not the constructor. */
+    RedisStore(RedisUrl url, String keyPrefix, Limits limits) {
         if (keyPrefix == null) throw new IllegalArgumentException("redis key prefix is missing");
+        this.limits = limits;
         this.url = url;
         this.prefix = keyPrefix;
         this.hostAndPort = new HostAndPort(url.host(), url.port());
@@ -149,7 +166,12 @@ final class RedisStore implements Store {
     @Override
     public boolean add(String service, String address) {
         List<String> keys = List.of(key(service), key(Store.failureKey(address)), key(INDEX_KEY));
-        return 1L == (Long) run(ADD, keys, List.of(address, service, changesChannel()));
+        List<String> args = List.of(address, service, changesChannel(),
+                Integer.toString(limits.maxServices()), Integer.toString(limits.maxReplicasPerService()));
+        long added = (Long) run(ADD, keys, args);
+        if (added == -1) throw limits.servicesFull(service);
+        if (added == -2) throw limits.replicasFull(service);
+        return added == 1;
     }
 
     @Override
@@ -183,6 +205,15 @@ final class RedisStore implements Store {
             if (!addresses.isEmpty()) registry.put((String) names.get(i), addresses);
         }
         return new Contents((String) reply.get(0), registry);
+    }
+
+    @Override
+    public Contents contents(String service) {
+        List<?> reply = (List<?>) run(SERVICE, List.of(key(GENERATION_KEY), key(service)), List.of());
+        List<String> addresses = ((List<?>) reply.get(1)).stream().map(String.class::cast).sorted().toList();
+        SortedMap<String, List<String>> one = new TreeMap<>();
+        if (!addresses.isEmpty()) one.put(service, addresses);
+        return new Contents((String) reply.get(0), one);
     }
 
     @Override

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -14,8 +15,9 @@ import java.util.logging.Logger;
 /**
  * The service registry: writes go to the {@link Store}, reads come from an in-process
  * {@link Snapshot} that every write (and, for a shared store, every notice of a change) replaces.
- * When the store cannot be read the last snapshot simply stays; when it has lost its data (a new
- * generation), the snapshot is put back into it. Thread-safe.
+ * A write or a notice rereads only its service, so it costs O(that service), not O(registry);
+ * the periodic resync rereads everything. When the store cannot be read the last snapshot simply
+ * stays; when it has lost its data (a new generation), the snapshot is put back into it. Thread-safe.
  */
 final class Registry {
 
@@ -41,10 +43,14 @@ final class Registry {
         return generation;
     }
 
-    /** Stores the replica; true when it is new. The snapshot includes it when this returns. */
+    /**
+     * Stores the replica; true when it is new. The snapshot includes it when this returns.
+     *
+     * @throws Store.Full when it is new and the store's limits leave no room for it
+     */
     boolean register(Registration r) {
         boolean added = store.add(r.service(), r.address().url());
-        refresh();
+        refresh(r.service());
         return added;
     }
 
@@ -56,24 +62,24 @@ final class Registry {
         writer.lock();
         try {
             boolean removed = store.remove(r.service(), r.address().url());
-            dropFromSnapshot(r.service(), r.address());
-            refresh();
+            snapshot = snapshot.without(r.service(), r.address());
+            refresh(r.service());
             return removed;
         } finally {
             writer.unlock();
         }
     }
 
-    /** Drops an evicted address from the snapshot's {@code services} at once, then rereads the store. */
+    /** Drops an evicted address from the snapshot's {@code services} at once, then rereads them from the store. */
     void drop(List<String> services, Address address) {
         writer.lock();
         try {
-            for (String service : services) dropFromSnapshot(service, address);
+            for (String service : services) snapshot = snapshot.without(service, address);
         } finally {
             writer.unlock();
         }
         try {
-            refresh();
+            for (String service : services) refresh(service);
         } catch (Store.Unavailable e) {
             LOG.warning("registry not reread after evicting " + address + ": " + e.getMessage());
         }
@@ -91,21 +97,72 @@ final class Registry {
             if (read.generation() == null || !read.generation().equals(generation)) read = catchUp(read);
             Map<String, Long> failures = pending(read.registry());
             Map<String, List<Address>> registry = new LinkedHashMap<>();
-            read.registry().forEach((name, urls) -> {
-                List<Address> replicas = new ArrayList<>(urls.size());
-                for (String url : urls) {
-                    try {
-                        replicas.add(Address.parse(url));
-                    } catch (IllegalArgumentException e) {
-                        LOG.warning("ignoring a bad address stored for " + name + ": " + e.getMessage());
-                    }
-                }
-                registry.put(name, replicas);
-            });
+            read.registry().forEach((name, urls) -> registry.put(name, addresses(name, urls)));
             snapshot = snapshot.with(registry, failures);
         } finally {
             writer.unlock();
         }
+    }
+
+    /**
+     * Rereads one service and the failure counts of its replicas (those it had in the snapshot
+     * too), and replaces that service in the snapshot: O(its replicas), whatever the registry's
+     * size. Falls back to {@link #refresh()} when the store's generation is not the one last read
+     * (the first read, or the store lost its data), which only a full read can repair.
+     */
+    void refresh(String service) {
+        writer.lock();
+        try {
+            Store.Contents read = store.contents(service);
+            if (read.generation() == null || !read.generation().equals(generation)) {
+                refresh();
+                return;
+            }
+            List<String> urls = read.registry().getOrDefault(service, List.of());
+            Set<String> asked = new LinkedHashSet<>(urls);
+            Replicas old = snapshot.get(service);
+            if (old != null) old.replicas().forEach(a -> asked.add(a.url()));
+            snapshot = snapshot.withService(service, addresses(service, urls), store.failures(asked));
+        } finally {
+            writer.unlock();
+        }
+    }
+
+    /**
+     * What a change notice names: a service (its replicas or pending failures changed), or an
+     * address (its failures were reset; service names cannot hold its ':'). Rereads just that;
+     * anything else, the whole registry.
+     */
+    void changed(String notice) {
+        if (Registration.isValidName(notice)) {
+            refresh(notice);
+            return;
+        }
+        String url;
+        try {
+            url = Address.parse(notice).url();
+        } catch (IllegalArgumentException e) {
+            refresh();
+            return;
+        }
+        writer.lock();
+        try {
+            snapshot = snapshot.withFailures(store.failures(List.of(url)));
+        } finally {
+            writer.unlock();
+        }
+    }
+
+    private static List<Address> addresses(String name, List<String> urls) {
+        List<Address> replicas = new ArrayList<>(urls.size());
+        for (String url : urls) {
+            try {
+                replicas.add(Address.parse(url));
+            } catch (IllegalArgumentException e) {
+                LOG.warning("ignoring a bad address stored for " + name + ": " + e.getMessage());
+            }
+        }
+        return replicas;
     }
 
     /** The listed addresses that have failures counted: one more store read (an MGET for Redis). */
@@ -127,7 +184,7 @@ final class Registry {
      */
     private Store.Contents catchUp(Store.Contents read) {
         Map<String, List<String>> known = new TreeMap<>();
-        snapshot.services().forEach((name, rr) -> known.put(name, rr.replicas().stream().map(Address::url).toList()));
+        snapshot.forEach((name, rr) -> known.put(name, rr.replicas().stream().map(Address::url).toList()));
         if (known.isEmpty() && read.generation() != null) {
             generation = read.generation(); // nothing to put back: simply adopt it
             return read;
@@ -144,12 +201,4 @@ final class Registry {
         return store.contents();
     }
 
-    /** Removes one replica from the snapshot; the caller holds the writer lock. */
-    private void dropFromSnapshot(String service, Address address) {
-        Map<String, List<Address>> map = snapshot.toMap();
-        List<Address> replicas = new ArrayList<>(map.getOrDefault(service, List.of()));
-        replicas.remove(address);
-        map.put(service, replicas);
-        snapshot = snapshot.with(map);
-    }
 }

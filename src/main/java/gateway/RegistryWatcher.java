@@ -4,9 +4,10 @@ import java.time.Duration;
 
 /**
  * Keeps this gateway's snapshot fresh from a Redis shared with other gateways, with two
- * supervised loops: a subscriber that rereads the registry on every change notice (and after
- * every (re)subscription, since pub/sub drops what it published while we were away), and a
- * periodic full resync as the safety net for anything missed. Thread-safe.
+ * supervised loops: a subscriber that rereads what each change notice names, one service or one
+ * address (and everything after every (re)subscription, since pub/sub drops what it published
+ * while we were away), and a periodic full resync as the safety net for anything missed.
+ * Thread-safe.
  */
 final class RegistryWatcher implements Store.Watch {
 
@@ -19,7 +20,7 @@ final class RegistryWatcher implements Store.Watch {
 
     RegistryWatcher(RedisStore store, Registry registry, Duration interval, Clock clock) {
         this.changes = Supervisor.start("registry-changes",
-                () -> store.subscribe(store.changesChannel(), service -> registry.refresh(), registry::refresh),
+                () -> store.subscribe(store.changesChannel(), registry::changed, registry::refresh),
                 MIN_BACKOFF, MAX_BACKOFF, clock);
         this.resync = Supervisor.start("registry-resync", () -> {
             while (true) {

@@ -10,6 +10,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
@@ -70,12 +71,14 @@ final class StateFile implements MemoryStore.Persistence {
 
     /** Replaces the file with {@code services}; on failure the old file stays as it was. */
     @Override
-    public void save(Map<String, ? extends List<String>> services) throws IOException {
+    public void save(Map<String, ? extends Collection<String>> services) throws IOException {
+        SortedMap<String, List<String>> copy = new TreeMap<>();
+        services.forEach((name, addresses) -> copy.put(name, List.copyOf(addresses)));
         Path dir = path.getParent();
         Path tmp = Files.createTempFile(dir, path.getFileName().toString(), ".tmp");
         try {
             try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                out.write(ByteBuffer.wrap(Json.MAPPER.writeValueAsBytes(new State(new TreeMap<>(services)))));
+                out.write(ByteBuffer.wrap(Json.MAPPER.writeValueAsBytes(new State(copy))));
                 out.force(true); // on disk before the rename makes it the state
             }
             try {

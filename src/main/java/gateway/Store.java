@@ -33,6 +33,45 @@ interface Store extends AutoCloseable {
     }
 
     /**
+     * How much the registry may hold: a bound on memory, on every gateway's snapshot and on the
+     * size of {@code GET /services}, whoever registers. A heartbeat (a replica already registered)
+     * is never refused. Immutable.
+     */
+    record Limits(int maxServices, int maxReplicasPerService) {
+
+        static final Limits DEFAULT = new Limits(4096, 256);
+
+        public Limits {
+            if (maxServices < 1) throw new IllegalArgumentException("max services " + maxServices + " must be at least 1");
+            if (maxReplicasPerService < 1) {
+                throw new IllegalArgumentException("max replicas per service " + maxReplicasPerService + " must be at least 1");
+            }
+        }
+
+        Full servicesFull(String service) {
+            return new Full("max-services", maxServices, "service '" + service + "' is new and the registry already holds "
+                    + maxServices + " services (--max-services); remove one first");
+        }
+
+        Full replicasFull(String service) {
+            return new Full("max-replicas-per-service", maxReplicasPerService, "service '" + service + "' already has "
+                    + maxReplicasPerService + " replicas (--max-replicas-per-service); remove one first");
+        }
+    }
+
+    /** A new registration that would pass a {@link Limits} limit, named as its flag without dashes; clients see it as 409. */
+    final class Full extends RuntimeException {
+        final String limit;
+        final int max;
+
+        Full(String limit, int max, String message) {
+            super(message, null, false, false);
+            this.limit = limit;
+            this.max = max;
+        }
+    }
+
+    /**
      * What one recorded failure did: the count it reached (0 when the failure was dropped, the
      * replica not being registered in that service), and the services it evicted the address
      * from, sorted (empty unless this call evicted it).
@@ -53,6 +92,9 @@ interface Store extends AutoCloseable {
     /**
      * Adds a replica; true when it was not registered before. A new registration starts the
      * address from zero failures; a repeated one (a heartbeat) leaves its count alone.
+     *
+     * @throws Full when the replica is new and the store's {@link Limits} leave no room for it;
+     *         checked in the same atomic step as the add, so several gateways cannot overshoot
      */
     boolean add(String service, String address);
 
@@ -71,6 +113,19 @@ interface Store extends AutoCloseable {
 
     /** The registry and its generation, read in one atomic step. */
     Contents contents();
+
+    /**
+     * As {@link #contents()} for one service only (its registry holds that service, or nothing
+     * when it has no replicas): what a write to that service costs to read back, whatever the
+     * registry's size. The default filters the whole registry; both stores read just the service.
+     */
+    default Contents contents(String service) {
+        Contents all = contents();
+        java.util.SortedMap<String, List<String>> one = new java.util.TreeMap<>();
+        List<String> replicas = all.registry().get(service);
+        if (replicas != null) one.put(service, replicas);
+        return new Contents(all.generation(), one);
+    }
 
     /** What {@link #reseed} did: the generation now in force, and how many replicas it put back. */
     record Reseeded(String generation, long added) {}

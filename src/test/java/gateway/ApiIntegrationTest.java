@@ -61,6 +61,25 @@ class ApiIntegrationTest {
     }
 
     @Test
+    void aRegistrationWithTrailingGarbageOrADuplicateKeyIs400AndStoresNothing() throws Exception {
+        Map<String, String> cases = Map.of(
+                "{\"service\":\"a\",\"address\":\"http://x\"} garbage", "Unrecognized token 'garbage'",
+                "{\"service\":\"a\",\"address\":\"http://x\"}{}", "Trailing token",
+                "{\"service\":\"a\",\"address\":\"http://x\"} 1", "Trailing token",
+                "{\"service\":\"a\",\"address\":\"http://x\",\"service\":\"b\"}", "Duplicate field 'service'",
+                "{\"service\":\"a\",\"address\":\"http://x\",\"address\":\"http://y\"}", "Duplicate field 'address'");
+        for (var c : cases.entrySet()) {
+            var response = client.send("POST", "/register", c.getKey());
+            assertEquals(400, response.statusCode(), c.getKey() + " -> " + response.body());
+            assertTrue(json(response).get("error").asText().contains(c.getValue()), response.body());
+        }
+        assertEquals(201, client.send("POST", "/register", "{\"service\":\"a\",\"address\":\"http://x\"}\r\n \t").statusCode(),
+                "trailing white space is not garbage");
+        assertEquals("{\"services\":[{\"name\":\"a\",\"replicas\":[{\"address\":\"http://x\",\"failures\":0}]}],\"store\":\"UP\"}",
+                client.get("/services").body(), "only the clean registration was stored");
+    }
+
+    @Test
     void badRegistrationsAre400WithTheReason() throws Exception {
         Map<String, String> cases = Map.of(
                 "{\"service\":\"s\"", "body is not valid JSON",

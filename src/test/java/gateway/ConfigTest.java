@@ -1,6 +1,7 @@
 package gateway;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,7 +22,8 @@ class ConfigTest {
         Config c = Config.parse(List.of(), Map.of());
         assertEquals(new Config(InetAddress.getByName("0.0.0.0"), 7171, Optional.empty(), 3, Duration.ofMillis(1000), Duration.ofMillis(30000),
                 Config.RequestThreads.VIRTUAL, "", Optional.empty(), Duration.ofMillis(5000), Duration.ofMillis(30_000), 32L << 20, 1000,
-                Optional.empty(), List.of(), Duration.ofMillis(10_000), 32 * 1024, Duration.ofMillis(10_000), false), c);
+                Optional.empty(), List.of(), Duration.ofMillis(10_000), 32 * 1024, Duration.ofMillis(10_000), false,
+                AdminToken.NONE, new Store.Limits(4096, 256)), c);
     }
 
     @Test
@@ -97,6 +99,11 @@ class ConfigTest {
             --trusted-proxies    | 10.0.0.1/8 | --trusted-proxies: '10.0.0.1/8' has bits set after the first 8 (did you mean 10.0.0.0/8?)
             --trusted-proxies    | 10.0.0.0/x | --trusted-proxies: '10.0.0.0/x': prefix 'x' is not a number
             --trusted-proxies    | fe80::1%eth0 | --trusted-proxies: 'fe80::1%eth0' is not an IP address or CIDR block (e.g. 10.0.0.0/8, 2001:db8::/32)
+            --max-services       | 0       | --max-services: 0 must be at least 1
+            --max-services       | many    | --max-services: 'many' is not a whole number
+            --max-replicas-per-service | -3 | --max-replicas-per-service: -3 must be at least 1
+            --admin-token        | ''      | --admin-token: the admin token is empty
+            --admin-token        | 'two words' | --admin-token: the admin token must be printable ASCII without spaces (character 4 is not)
             --trusted-proxies    | ::ffff:10.0.0.0/104 | --trusted-proxies: '::ffff:10.0.0.0/104' is an IPv4-mapped address: write it in IPv4 form
             """)
     void badValuesAreRejectedWithALineNamingTheFlag(String flag, String value, String message) {
@@ -183,6 +190,60 @@ class ConfigTest {
                 assertThrows(IllegalArgumentException.class, () -> Config.parse(List.of("--prot", "1"), Map.of())).getMessage());
         assertEquals("--port: missing value",
                 assertThrows(IllegalArgumentException.class, () -> Config.parse(List.of("--port"), Map.of())).getMessage());
+    }
+
+    @Test
+    void theAdminTokenComesFromAFlagAVariableOrAFileAndIsNeverPrinted() throws Exception {
+        AdminToken fromFlag = Config.parse(List.of("--admin-token", "t0ken"), Map.of("GATEWAY_ADMIN_TOKEN", "other")).adminToken();
+        assertEquals(AdminToken.of("t0ken", false), fromFlag, "the flag wins");
+        assertEquals(AdminToken.of("env-t0ken", false), Config.parse(List.of(), Map.of("GATEWAY_ADMIN_TOKEN", "env-t0ken")).adminToken());
+        assertEquals(AdminToken.NONE, Config.parse(List.of(), Map.of()).adminToken());
+
+        Path dir = java.nio.file.Files.createTempDirectory("token");
+        Path file = java.nio.file.Files.writeString(dir.resolve("token"), "file-t0ken\n");
+        assertEquals(AdminToken.of("file-t0ken", false), Config.parse(List.of("--admin-token-file", file.toString()), Map.of()).adminToken(),
+                "one trailing newline is dropped");
+        java.nio.file.Files.writeString(file, "file-t0ken\r\n");
+        assertEquals(AdminToken.of("file-t0ken", true),
+                Config.parse(List.of("--protect-reads"), Map.of("GATEWAY_ADMIN_TOKEN_FILE", file.toString())).adminToken());
+
+        Config c = Config.parse(List.of("--admin-token=t0ken", "--protect-reads"), Map.of());
+        assertTrue(c.adminToken().protectsReads());
+        assertFalse(c.toString().contains("t0ken"), c.toString());
+        assertFalse(Config.parse(List.of("--admin-token=t0ken", "--protect-reads=false"), Map.of()).adminToken().protectsReads());
+        assertTrue(Config.parse(List.of("--admin-token=t0ken"), Map.of("GATEWAY_PROTECT_READS", "true")).adminToken().protectsReads());
+        assertEquals("--protect-reads: 'maybe' is not true or false", parseError(List.of("--admin-token=t0ken", "--protect-reads=maybe")));
+    }
+
+    @Test
+    void aTokenFileThatIsEmptyUnreadableOrTooLargeIsRejectedWithoutItsContent() throws Exception {
+        Path dir = java.nio.file.Files.createTempDirectory("token");
+        Path empty = java.nio.file.Files.writeString(dir.resolve("empty"), "\n");
+        Path missing = dir.resolve("missing");
+        Path spaced = java.nio.file.Files.writeString(dir.resolve("spaced"), "sec ret\n");
+        Path huge = java.nio.file.Files.writeString(dir.resolve("huge"), "x".repeat(5000));
+        assertEquals("--admin-token-file: '" + empty + "' is empty", parseError(List.of("--admin-token-file", empty.toString())));
+        assertEquals("--admin-token-file: '" + missing + "' cannot be read (NoSuchFileException)",
+                parseError(List.of("--admin-token-file", missing.toString())));
+        assertTrue(parseError(List.of("--admin-token-file", dir.toString())).startsWith("--admin-token-file: '" + dir + "' cannot be read ("),
+                "a directory");
+        assertEquals("--admin-token-file: the admin token must be printable ASCII without spaces (character 4 is not)",
+                parseError(List.of("--admin-token-file", spaced.toString())));
+        assertEquals("--admin-token-file: '" + huge + "' is over 4096 bytes", parseError(List.of("--admin-token-file", huge.toString())));
+        assertEquals("--admin-token, --admin-token-file: give one, not both",
+                parseError(List.of("--admin-token", "t", "--admin-token-file", empty.toString())));
+        assertEquals("--protect-reads: needs --admin-token or --admin-token-file", parseError(List.of("--protect-reads")));
+    }
+
+    @Test
+    void theRegistryLimits() {
+        assertEquals(new Store.Limits(10, 3), Config.parse(List.of("--max-services", "10", "--max-replicas-per-service=3"), Map.of()).limits());
+        assertEquals(new Store.Limits(7, 256), Config.parse(List.of(), Map.of("GATEWAY_MAX_SERVICES", "7")).limits());
+        assertEquals(new Store.Limits(4096, 9), Config.parse(List.of(), Map.of("GATEWAY_MAX_REPLICAS_PER_SERVICE", "9")).limits());
+    }
+
+    private static String parseError(List<String> args) {
+        return assertThrows(IllegalArgumentException.class, () -> Config.parse(args, Map.of())).getMessage();
     }
 
     @Test

@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
 class MemoryStoreContractTest extends StoreContract {
 
     @Override
-    Store newStore() {
-        return new MemoryStore();
+    Store newStore(Store.Limits limits) {
+        return new MemoryStore(MemoryStore.Persistence.NONE, limits);
     }
 
     /** Keeps every save in a list, and fails them while {@link #failing} is set. */
@@ -30,9 +30,11 @@ class MemoryStoreContractTest extends StoreContract {
         final AtomicBoolean failing = new AtomicBoolean();
 
         @Override
-        public void save(Map<String, ? extends List<String>> services) throws IOException {
+        public void save(Map<String, ? extends java.util.Collection<String>> services) throws IOException {
             if (failing.get()) throw new IOException("disk full");
-            saved.add(new TreeMap<>(services));
+            Map<String, List<String>> copy = new TreeMap<>();
+            services.forEach((name, addresses) -> copy.put(name, List.copyOf(addresses)));
+            saved.add(copy);
         }
 
         Map<String, List<String>> last() {

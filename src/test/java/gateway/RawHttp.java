@@ -21,9 +21,14 @@ final class RawHttp {
      * returns the response's head and its Content-Length body (none when there is no length).
      */
     static String exchange(URI base, String head) throws IOException {
+        return exchange(base, head, "");
+    }
+
+    /** As {@link #exchange(URI, String)}, with {@code body} sent after the blank line (its length is the caller's to declare). */
+    static String exchange(URI base, String head, String requestBody) throws IOException {
         try (Socket socket = new Socket(base.getHost(), base.getPort())) {
             socket.setSoTimeout(10_000);
-            socket.getOutputStream().write((head + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            socket.getOutputStream().write((head + "\r\n\r\n" + requestBody).getBytes(StandardCharsets.ISO_8859_1));
             InputStream in = socket.getInputStream();
             ByteArrayOutputStream got = new ByteArrayOutputStream();
             while (!got.toString(StandardCharsets.ISO_8859_1).contains("\r\n\r\n")) {

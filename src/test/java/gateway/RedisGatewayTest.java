@@ -1,6 +1,7 @@
 package gateway;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -70,6 +71,24 @@ class RedisGatewayTest {
         assertEquals(200, new Client(b.uri()).deregister("svc", replica.address()).statusCode());
         Await.until(PROPAGATION, "a sees the deregistration", () -> replicas(a, "svc").isEmpty());
         assertEquals(503, new Client(a.uri()).get("/svc/").statusCode());
+    }
+
+    @Test
+    void gatewaysSharingOneRedisShareItsLimitsAndHearEachOthersServicesOneByOne() throws Exception {
+        redis = RedisServer.startOrSkip();
+        Gateway a = gateway("--resync-ms", NO_RESYNC, "--max-services", "2");
+        Gateway b = gateway("--resync-ms", NO_RESYNC, "--max-services", "2");
+        assertEquals(201, new Client(a.uri()).register("one", "h:1").statusCode());
+        assertEquals(201, new Client(b.uri()).register("two", "h:2").statusCode());
+
+        var third = new Client(a.uri()).register("three", "h:3");
+        assertEquals(409, third.statusCode(), "b's service counts on a too: " + third.body());
+        assertEquals(200, new Client(b.uri()).register("one", "h:1").statusCode(), "a heartbeat at the limit");
+        Await.until(PROPAGATION, "a hears of b's service", () -> replicas(a, "two").equals(Set.of("http://h:2")));
+        Replicas one = a.registry().snapshot().get("one");
+        assertEquals(201, new Client(b.uri()).register("two", "h:22").statusCode());
+        Await.until(PROPAGATION, "a hears of b's second replica", () -> replicas(a, "two").size() == 2);
+        assertSame(one, a.registry().snapshot().get("one"), "the notice for 'two' rebuilt nothing else");
     }
 
     @Test

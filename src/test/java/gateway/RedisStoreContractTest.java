@@ -54,10 +54,10 @@ class RedisStoreContractTest extends StoreContract {
     }
 
     @Override
-    Store newStore() {
-        admin = server.client();
+    Store newStore(Store.Limits limits) {
+        if (admin == null) admin = server.client();
         admin.flushAll();
-        return redisStore(server.url(), PREFIX);
+        return new RedisStore(RedisUrl.parse(server.url()), PREFIX, limits);
     }
 
     @AfterEach

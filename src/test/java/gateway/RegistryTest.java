@@ -211,6 +211,56 @@ class RegistryTest {
         return seen;
     }
 
+    /**
+     * What a write costs, counted rather than timed: the services read back from the store and the
+     * Replicas objects rebuilt in the snapshot. With 50 services, a write to one must touch that one.
+     */
+    @Test
+    void aRegistrationRereadsAndRebuildsOnlyTheServiceItChanged() {
+        java.util.concurrent.atomic.AtomicLong servicesRead = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicLong countsRead = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicLong fullReads = new java.util.concurrent.atomic.AtomicLong();
+        MemoryStore data = new MemoryStore();
+        Store counting = (Store) java.lang.reflect.Proxy.newProxyInstance(Store.class.getClassLoader(), new Class<?>[] {Store.class},
+                (proxy, method, args) -> {
+                    Object result;
+                    try {
+                        result = method.invoke(data, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                    if (result instanceof Store.Contents c) servicesRead.addAndGet(c.registry().size());
+                    if (method.getName().equals("contents") && args == null) fullReads.incrementAndGet();
+                    if (method.getName().equals("failures")) countsRead.addAndGet(((java.util.Collection<?>) args[0]).size());
+                    return result;
+                });
+        Registry registry = new Registry(counting);
+        registry.refresh();
+        for (int i = 0; i < 50; i++) registry.register(new Registration("s" + i, Address.parse("h:" + (i + 1))));
+        Snapshot before = registry.snapshot();
+        servicesRead.set(0);
+        countsRead.set(0);
+        fullReads.set(0);
+
+        registry.register(new Registration("s7", Address.parse("h:999")));
+        registry.deregister(new Registration("s8", Address.parse("h:9")));
+
+        assertEquals(1, servicesRead.get(), "services read back from the store for two writes: s7 (s8 has no replica left)");
+        assertEquals(0, fullReads.get(), "reads of the whole registry");
+        assertEquals(2, countsRead.get(), "failure counts read: s7's two replicas (s8's removed one took its counter with it)");
+        registry.changed("s9"); // the notices of a shared store: a service's name, an address reset
+        registry.changed("http://h:10");
+        assertEquals(0, fullReads.get(), "a notice rereads what it names, not the whole registry");
+        Snapshot after = registry.snapshot();
+        for (int i = 0; i < 50; i++) {
+            if (i == 7 || i == 8) continue;
+            assertSame(before.get("s" + i), after.get("s" + i), "s" + i + " was not touched: its entry is the same object");
+        }
+        assertEquals(List.of(Address.parse("h:8"), Address.parse("h:999")), after.get("s7").replicas());
+        assertEquals(null, after.get("s8"));
+        assertSame(before.get("s7").cursor(), after.get("s7").cursor(), "the rotation goes on");
+    }
+
     @Test
     void aRegistryChangeKeepsTheServicesRotation() {
         Registry registry = new Registry(new MemoryStore());
@@ -221,7 +271,7 @@ class RegistryTest {
     }
 
     @Test
-    void everyWriteRereadsTheStore() {
+    void everyWriteRereadsItsServiceAndAResyncRereadsEverything() {
         MemoryStore store = new MemoryStore();
         Registry mine = new Registry(store);
         Registry other = new Registry(store); // another gateway on the same store
@@ -235,8 +285,61 @@ class RegistryTest {
         other.register(new Registration("u", Address.parse("h:3")));
         Store.Failure failure = store.recordFailure("t", a.url(), 1);
         mine.drop(failure.evictedFrom(), a);
+        assertEquals(Map.of("s", new TreeSet<>(List.of("http://h:2"))), snapshotAsModel(mine.snapshot()),
+                "after an eviction from t: u is another service, which a write to t does not read (a notice or a resync brings it)");
+        mine.refresh();
         assertEquals(Map.of("s", new TreeSet<>(List.of("http://h:2")), "u", new TreeSet<>(List.of("http://h:3"))),
-                snapshotAsModel(mine.snapshot()), "after an eviction");
+                snapshotAsModel(mine.snapshot()), "after a resync");
+    }
+
+    enum Change { REGISTER, DEREGISTER, EVICT, FAIL, RESET }
+
+    record Write(Change change, String service, String address) {}
+
+    /**
+     * The snapshot built one service at a time, by writes and by the notices a shared store sends
+     * (a service's name after a failure is counted, an address after its count is reset), equals
+     * the one a full reread of the same store builds, pending failures included.
+     */
+    @Test
+    void theSnapshotBuiltOneServiceAtATimeEqualsOneBuiltFromScratch() {
+        Gen<Write> writes = arbitrary().enumValues(Change.class).zip(arbitrary().pick("a", "b", "c", "d"), integers().between(1, 4),
+                (change, s, port) -> new Write(change, s, "http://h:" + (9000 + port)));
+        qt().forAll(lists().of(writes).ofSizeBetween(0, 60)).checkAssert(steps -> {
+            MemoryStore store = new MemoryStore(MemoryStore.Persistence.NONE, new Store.Limits(3, 3));
+            Registry incremental = new Registry(store);
+            incremental.refresh();
+            for (Write w : steps) {
+                Registration r = new Registration(w.service(), Address.parse(w.address()));
+                switch (w.change()) {
+                    case REGISTER -> {
+                        try {
+                            incremental.register(r);
+                        } catch (Store.Full e) {
+                            // refused: nothing changed
+                        }
+                    }
+                    case DEREGISTER -> incremental.deregister(r);
+                    case EVICT -> {
+                        Store.Failure failure = store.recordFailure(w.service(), w.address(), 1);
+                        if (failure.evicted()) incremental.drop(failure.evictedFrom(), r.address());
+                    }
+                    case FAIL -> {
+                        store.recordFailure(w.service(), w.address(), 100);
+                        incremental.changed(w.service());
+                    }
+                    case RESET -> {
+                        store.resetFailures(w.address());
+                        incremental.changed(w.address());
+                    }
+                }
+            }
+            Registry scratch = new Registry(store);
+            scratch.refresh();
+            assertEquals(scratch.snapshot().toMap(), incremental.snapshot().toMap(), steps.toString());
+            assertEquals(scratch.snapshot().toFailures(), incremental.snapshot().toFailures(), steps.toString());
+            assertEquals(scratch.snapshot().size(), incremental.snapshot().size());
+        });
     }
 
     @Test

@@ -3,6 +3,7 @@ package gateway;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -34,8 +35,13 @@ abstract class StoreContract {
 
     Store store;
 
-    /** A new store with nothing in it. */
-    abstract Store newStore();
+    /** A new store with nothing in it, that holds at most what {@code limits} allow. */
+    abstract Store newStore(Store.Limits limits);
+
+    /** A new store with nothing in it and the default limits. */
+    Store newStore() {
+        return newStore(Store.Limits.DEFAULT);
+    }
 
     @BeforeEach
     void openStore() {
@@ -244,6 +250,60 @@ abstract class StoreContract {
             assertEquals(Map.of(USERS, List.of(B)), store.registry(), "round " + round);
             assertEquals(Map.of(A, 0L), store.failures(List.of(A)), "round " + round + ": no stale count");
         }
+    }
+
+    @Test
+    void aNewReplicaBeyondTheLimitsIsRefusedButAHeartbeatNeverIs() {
+        try (Store small = newStore(new Store.Limits(2, 2))) {
+            assertTrue(small.add(USERS, A));
+            assertTrue(small.add(USERS, B));
+            assertTrue(small.add(ORDERS, A));
+
+            Store.Full services = assertThrows(Store.Full.class, () -> small.add("audit", A));
+            assertEquals("max-services", services.limit);
+            assertEquals(2, services.max);
+            assertTrue(services.getMessage().contains("--max-services"), services.getMessage());
+            Store.Full replicas = assertThrows(Store.Full.class, () -> small.add(USERS, C));
+            assertEquals("max-replicas-per-service", replicas.limit);
+            assertEquals(2, replicas.max);
+            assertFalse(small.add(USERS, A), "a heartbeat at both limits");
+            assertFalse(small.add(ORDERS, A));
+            assertEquals(Map.of(USERS, List.of(A, B), ORDERS, List.of(A)), small.registry(), "nothing refused was stored");
+
+            assertTrue(small.remove(USERS, B));
+            assertTrue(small.add(USERS, C), "a removal frees room");
+            assertTrue(small.recordFailure(ORDERS, A, 1).evicted()); // A leaves users and orders: orders is gone
+            assertTrue(small.add("audit", A), "so does an eviction");
+        }
+    }
+
+    @Test
+    void concurrentNewServicesNeverPassTheLimit() throws Exception {
+        try (Store small = newStore(new Store.Limits(5, 256))) {
+            java.util.concurrent.atomic.AtomicInteger names = new java.util.concurrent.atomic.AtomicInteger();
+            List<Boolean> added = concurrently(16, () -> {
+                try {
+                    return small.add("svc-" + names.incrementAndGet(), A);
+                } catch (Store.Full e) {
+                    return false;
+                }
+            });
+            assertEquals(5, added.stream().filter(b -> b).count(), added.toString());
+            assertEquals(5, small.registry().size());
+        }
+    }
+
+    @Test
+    void contentsOfOneServiceHoldsThatServiceAloneWithTheGeneration() {
+        store.add(USERS, B);
+        store.add(USERS, A);
+        store.add(ORDERS, C);
+        String generation = store.contents().generation();
+
+        assertEquals(new Store.Contents(generation, new java.util.TreeMap<>(Map.of(USERS, List.of(A, B)))), store.contents(USERS));
+        assertEquals(new Store.Contents(generation, new java.util.TreeMap<>()), store.contents("audit"));
+        store.remove(ORDERS, C);
+        assertEquals(new Store.Contents(generation, new java.util.TreeMap<>()), store.contents(ORDERS));
     }
 
     @Test

@@ -15,21 +15,23 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * Routing's registry read: {@link Snapshot#get} over 10 and 1000 services, cycling through every
- * name (String instances other than the map's keys, as a parsed request path gives, so each hit
- * compares characters), plus a miss.
+ * Routing's registry read: {@link Snapshot#get} over 10, 1000 and 100,000 services, cycling through
+ * every name (String instances other than the map's keys, as a parsed request path gives, so each
+ * hit compares characters), plus a miss; and a registry write's snapshot cost,
+ * {@link Snapshot#withService} of one service, which should not grow with the number of services.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 public class SnapshotBenchmark {
 
-    @Param({"10", "1000"})
+    @Param({"10", "1000", "100000"})
     int services;
 
     private Snapshot snapshot;
     private String[] names;
     private int next;
+    private final List<Address> changed = List.of(Address.parse("10.9.0.1:8080"), Address.parse("10.9.0.2:8080"));
 
     @Setup
     public void setUp() {
@@ -49,6 +51,13 @@ public class SnapshotBenchmark {
         String name = names[next];
         next = next + 1 == names.length ? 0 : next + 1;
         return snapshot.get(name);
+    }
+
+    @Benchmark
+    public Snapshot replaceOne() {
+        String name = names[next];
+        next = next + 1 == names.length ? 0 : next + 1;
+        return snapshot.withService(name, changed, Map.of());
     }
 
     @Benchmark
