@@ -192,7 +192,7 @@ final class ClientStream extends InputStream {
         OutputStream body = null;
         try {
             exchange.getResponseHeaders().set("Connection", "close");
-            body = Json.errorUnclosed(exchange, 408, timeoutMessage());
+            body = Json.errorUnclosed(exchange, 408, timeoutMessage(), java.util.Map.of());
         } catch (IOException | RuntimeException e) {
             LOG.fine("could not send 408: " + e.getMessage());
         } finally {

@@ -46,8 +46,9 @@ final class Json {
      * is out, flushed) for the caller to close: closing it reads the rest of the request body,
      * which must not be waited for when the client has stalled (see ClientStream).
      */
-    static OutputStream errorUnclosed(HttpExchange exchange, int status, String message) throws IOException {
-        return start(exchange, status, errorBody(message, Map.of()));
+    static OutputStream errorUnclosed(HttpExchange exchange, int status, String message, Map<String, ?> extra)
+            throws IOException {
+        return start(exchange, status, errorBody(message, extra));
     }
 
     /** {@code {"error": message}} plus any extra fields, with the given status. */

@@ -144,10 +144,15 @@ final class RequestHead extends Filter {
      * when the exchange is closed (LeftOverInputStream.drain, a blocking read that never times out).
      */
     static void refuse(HttpExchange exchange, int status, String message) {
+        refuse(exchange, status, message, Map.of());
+    }
+
+    /** As {@link #refuse(HttpExchange, int, String)}, with {@code extra} fields beside the error. */
+    static void refuse(HttpExchange exchange, int status, String message, Map<String, ?> extra) {
         OutputStream body = null;
         try {
             exchange.getResponseHeaders().set("Connection", "close");
-            body = Json.errorUnclosed(exchange, status, message); // out and flushed; null for HEAD
+            body = Json.errorUnclosed(exchange, status, message, extra); // out and flushed; null for HEAD
         } catch (IOException | IllegalStateException e) {
             LOG.fine("could not send " + status + ": " + e.getMessage()); // an answer had begun, or the client is gone
         }

@@ -1,8 +1,10 @@
 package gateway;
 
+import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import java.io.IOException;
+import java.util.Map;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.regex.Pattern;
@@ -100,6 +102,14 @@ final class Router implements HttpHandler {
     }
 
     private static void reply(HttpExchange exchange, int status, String message, HttpError error) {
+        Headers request = exchange.getRequestHeaders();
+        if (request.containsKey("Transfer-Encoding") || request.containsKey("Content-Length")
+                && !request.getFirst("Content-Length").equals("0")) {
+            // What is left of the body may never come: closing the exchange would wait for it
+            // without a timeout (see RequestHead.refuse), so the connection closes instead.
+            RequestHead.refuse(exchange, status, message, error == null ? Map.of() : error.details);
+            return;
+        }
         try {
             if (error == null) Json.error(exchange, status, message);
             else Json.error(exchange, status, message, error.details);

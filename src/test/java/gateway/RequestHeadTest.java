@@ -181,6 +181,22 @@ class RequestHeadTest extends GatewayTest {
         assertEquals(-1, socket.getInputStream().read(), "closed; a SocketTimeoutException means it waits for the body");
     }
 
+    @Test
+    void aRouterRefusalOfARequestWhoseBodyNeverComesClosesTheConnectionInsteadOfWaitingForIt() throws Exception {
+        startWithReplica(Clock.SYSTEM);
+        for (String head : List.of("POST /nosuch/x HTTP/1.1\r\nHost: gw\r\nContent-Length: 1000\r\n\r\n", // 503
+                "POST /bad%2Fname/x HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: chunked\r\n\r\n", // 404
+                "PUT /services HTTP/1.1\r\nHost: gw\r\nContent-Length: 10\r\n\r\n")) { // 405
+            Socket socket = connect(gateway.uri());
+            write(socket, head); // and no body: the refusal is known before it
+            String response = ClientBodyTest.response(socket);
+            assertTrue(response.startsWith("HTTP/1.1 4") || response.startsWith("HTTP/1.1 5"), response);
+            assertTrue(response.toLowerCase(java.util.Locale.ROOT).contains("connection: close"), response);
+            assertEquals(-1, socket.getInputStream().read(), head + ": closed; a SocketTimeoutException means it waits for the body");
+        }
+        assertEquals(List.of(), replica.seen);
+    }
+
     // --- versions and Host
 
     @Test
