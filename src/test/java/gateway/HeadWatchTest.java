@@ -84,6 +84,7 @@ class HeadWatchTest {
                 }
             });
             reading.await();
+            clock.awaitSleeps(1); // the watch is asleep: moving the clock before that would not wake it
             clock.advance(LIMIT.plus(TICK));
             CompletableFuture<Boolean> next = new CompletableFuture<>();
             Await.until(Duration.ofSeconds(10), "the head is cut off", () -> heads.cutOff() == 1);
