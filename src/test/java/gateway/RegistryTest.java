@@ -172,8 +172,38 @@ class RegistryTest {
         }
 
         @Override
-        public Failure recordFailure(String service, String address, int threshold) {
-            return data.recordFailure(service, address, threshold);
+        public Failure recordFailure(String service, String address, Quarantine quarantine, long nowMillis) {
+            return data.recordFailure(service, address, quarantine, nowMillis);
+        }
+
+        @Override
+        public boolean hold(String service, String address) {
+            return data.hold(service, address);
+        }
+
+        @Override
+        public List<Ejection> ejections() {
+            return data.ejections();
+        }
+
+        @Override
+        public boolean claimProbe(String address, long nowMillis, long leaseMillis) {
+            return data.claimProbe(address, nowMillis, leaseMillis);
+        }
+
+        @Override
+        public List<String> probePassed(String address) {
+            return data.probePassed(address);
+        }
+
+        @Override
+        public java.util.Optional<Ejection> probeFailed(String address, Quarantine quarantine, long nowMillis) {
+            return data.probeFailed(address, quarantine, nowMillis);
+        }
+
+        @Override
+        public boolean succeeded(String address, int needed) {
+            return data.succeeded(address, needed);
         }
 
         @Override
