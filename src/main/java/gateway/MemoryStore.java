@@ -94,8 +94,8 @@ final class MemoryStore implements Store {
         lock.lock();
         try {
             counters.remove(Store.failureKey(address));
-            if (unhold(service, address)) return true;
-            if (!forget(service, address)) return false;
+            boolean held = unhold(service, address); // deregistered while ejected: not held for this service any more
+            if (!forget(service, address)) return held;
             persistOrUndo(() -> services.computeIfAbsent(service, s -> new TreeSet<>()).add(address));
             return true;
         } finally {
@@ -175,7 +175,9 @@ final class MemoryStore implements Store {
             for (String name : listing) forget(name, address);
             int times = (past == null ? 0 : past.ejections()) + 1;
             long wait = quarantine.waitMillis(times);
-            ejections.put(address, new Ejection(address, times, listing, nowMillis + wait, 0));
+            SortedSet<String> held = new TreeSet<>(listing);
+            if (past != null) held.addAll(past.services()); // registered again while ejected: still held where it was
+            ejections.put(address, new Ejection(address, times, List.copyOf(held), nowMillis + wait, 0));
             persistEviction();
             return new Failure(count, listing, times, wait, false);
         } finally {

@@ -144,7 +144,12 @@ final class RedisStore implements Store {
             ejections = ejections + 1
             local nominal = math.min(tonumber(ARGV[9]) * 2 ^ math.min(ejections - 1, 20), tonumber(ARGV[10]))
             local wait = nominal - math.floor(nominal * tonumber(ARGV[11]) * 0.2)
-            redis.call('HSET', KEYS[4], 'ejections', ejections, 'services', table.concat(listing, ' '),
+            local held, seen = {}, {}
+            for _, name in ipairs(listing) do held[#held + 1] = name; seen[name] = true end
+            for name in string.gmatch(past[2] or '', '%S+') do
+              if not seen[name] then held[#held + 1] = name end
+            end
+            redis.call('HSET', KEYS[4], 'ejections', ejections, 'services', table.concat(held, ' '),
                        'probeAt', string.format('%d', tonumber(ARGV[6]) + wait), 'successes', 0)
             redis.call('SADD', KEYS[5], ARGV[1])
             return {count, listing, ejections, wait, 0}""");
