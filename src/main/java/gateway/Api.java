@@ -34,19 +34,27 @@ final class Api {
     private final int ownPort;
     private final AdminToken token;
     private final Metrics metrics;
+    private final Quarantine quarantine;
+    private final Clock clock;
 
-    /** {@code ownPort}: the port the gateway listens on, so that it never registers itself. */
-    Api(Registry registry, Store store, int ownPort, AdminToken token, Metrics metrics) {
+    /**
+     * {@code ownPort}: the port the gateway listens on, so that it never registers itself;
+     * {@code quarantine} and {@code clock}: what {@code /services} says of failing and ejected replicas.
+     */
+    Api(Registry registry, Store store, int ownPort, AdminToken token, Metrics metrics, Quarantine quarantine, Clock clock) {
         this.registry = registry;
         this.store = store;
         this.ownPort = ownPort;
         this.token = token;
         this.metrics = metrics;
+        this.quarantine = quarantine;
+        this.clock = clock;
     }
 
     /**
-     * POST adds a replica (201 new, 200 already there, 409 beyond a limit); DELETE removes it
-     * (200, or 404). Both need the admin token, if there is one.
+     * POST adds a replica (201 new, 200 already there, 202 ejected: it rejoins after a passing
+     * probe, so a sick replica's heartbeat cannot undo its ejection; 409 beyond a limit); DELETE
+     * removes it (200, or 404). Both need the admin token, if there is one.
      */
     void register(HttpExchange exchange) throws IOException {
         String method = exchange.getRequestMethod();
@@ -58,6 +66,14 @@ final class Api {
         if (method.equals("POST")) {
             if (isOwn(r.address(), ownPort)) {
                 throw new HttpError(400, "address " + r.address().url() + " is the gateway itself: every request would loop");
+            }
+            if (store.hold(r.service(), r.address().url())) {
+                Map<String, Object> body = answer(r);
+                body.put("ejected", true);
+                body.put("message", "replica " + r.address().url() + " is ejected after failing; it rejoins '" + r.service()
+                        + "' after a passing probe");
+                Json.send(exchange, 202, body);
+                return;
             }
             boolean added;
             try {
@@ -97,25 +113,55 @@ final class Api {
 
     private List<ServiceView> fromStore() {
         Map<String, List<String>> all = store.registry();
+        List<Store.Ejection> ejections = store.ejections();
         Map<String, Long> failures = store.failures(all.values().stream().flatMap(List::stream).toList());
+        Map<String, Store.Ejection> byAddress = new TreeMap<>();
+        Map<String, List<EjectedView>> ejected = new TreeMap<>();
+        long now = clock.millis();
+        for (Store.Ejection e : ejections) {
+            byAddress.put(e.address(), e);
+            for (String name : e.services()) {
+                ejected.computeIfAbsent(name, n -> new ArrayList<>())
+                        .add(new EjectedView(e.address(), e.ejections(), Math.max(0, e.probeAtMillis() - now)));
+            }
+        }
+        java.util.SortedSet<String> names = new java.util.TreeSet<>(all.keySet());
+        names.addAll(ejected.keySet()); // a service whose every replica is ejected (--allow-empty-service) is still shown
         List<ServiceView> services = new ArrayList<>();
-        all.forEach((name, addresses) -> services.add(new ServiceView(name, addresses.stream()
-                .map(a -> new ReplicaView(a, failures.getOrDefault(a, 0L))).toList())));
+        for (String name : names) {
+            List<ReplicaView> replicas = all.getOrDefault(name, List.of()).stream().map(a -> {
+                Store.Ejection e = byAddress.get(a);
+                int ejectionCount = e == null || e.ejected() ? 0 : e.ejections();
+                long count = failures.getOrDefault(a, 0L);
+                String state = count >= quarantine.threshold(ejectionCount > 0) ? "protected" : "active";
+                return new ReplicaView(a, count, state, ejectionCount);
+            }).toList();
+            services.add(new ServiceView(name, replicas, ejected.getOrDefault(name, List.of())));
+        }
         return services;
     }
 
     private List<ServiceView> fromSnapshot() {
         List<ServiceView> services = new ArrayList<>();
         new TreeMap<>(registry.snapshot().toMap()).forEach((name, replicas) -> services.add(new ServiceView(name,
-                replicas.stream().map(Address::url).sorted().map(a -> new ReplicaView(a, null)).toList())));
+                replicas.stream().map(Address::url).sorted().map(a -> new ReplicaView(a, null, null, null)).toList(), null)));
         return services;
     }
 
-    /** {@code failures} is null, and left out, when it is unknown. */
+    /**
+     * A routable replica: {@code failures} in a row; {@code state} "protected" when they reached
+     * the threshold but the guard kept it; {@code ejections} before it rejoined, while it
+     * recovers. Each is null, and left out, when unknown (the store is down).
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record ReplicaView(String address, Long failures) {}
+    record ReplicaView(String address, Long failures, String state, Integer ejections) {}
 
-    record ServiceView(String name, List<ReplicaView> replicas) {}
+    /** An ejected replica of a service, and the time until its next probe. */
+    record EjectedView(String address, int ejections, long probeInMs) {}
+
+    /** {@code ejected} is null, and left out, when unknown (the store is down). */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record ServiceView(String name, List<ReplicaView> replicas, List<EjectedView> ejected) {}
 
     /** 200 while the gateway serves; the store's state is reported, not fatal (routing goes on from the snapshot). */
     void health(HttpExchange exchange) throws IOException {

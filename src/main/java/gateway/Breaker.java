@@ -19,8 +19,10 @@ import java.util.logging.Logger;
  * some gateway did. While the store is unreachable, failures are counted here instead, and an
  * address that reaches the threshold is dropped from this gateway's snapshot only.
  *
- * <p>No open or half-open state (as Failsafe's breakers have): a replica is registered and tried,
- * or evicted and gone until it registers again. Reports to a remote store apply in this gateway's
+ * <p>An ejected replica is not gone: the store remembers it, a {@link Prober} lets it back after a
+ * passing probe, and while it recovers (the half-open state) its first failure ejects it again and
+ * each success is reported until a run of them clears its ejection count. The store's guard keeps
+ * every service's last replica (and more, see {@link Quarantine}). Reports to a remote store apply in this gateway's
  * order (see {@link ReportQueue}), but several gateways' reports apply in the order they reach it,
  * not the order their attempts ended; one dropped from a full queue never reaches it.
  * Thread-safe.
@@ -36,7 +38,7 @@ final class Breaker {
 
     private final Store store;
     private final Registry registry;
-    private final int threshold;
+    private final Quarantine quarantine;
     private final Executor reports;
     /**
      * Addresses with a failure counted here and no success since. A success resets the store's
@@ -49,6 +51,13 @@ final class Breaker {
     /** Failures counted while the store was unreachable. */
     private final Map<String, Long> local = new ConcurrentHashMap<>();
     private final AtomicLong evictions = new AtomicLong();
+    /**
+     * Addresses that rejoined after a probe and have not recovered yet, as the {@link Prober} last
+     * read them from the store: their successes are reported (each gateway sends at most a run's
+     * worth, counted in {@link #successesSent}), everyone else's cost nothing.
+     */
+    private volatile Set<String> recovering = Set.of();
+    private final Map<String, Integer> successesSent = new ConcurrentHashMap<>();
     private final Clock clock;
     private volatile long storeRetryAt;
 
@@ -59,11 +68,10 @@ final class Breaker {
      *     the in-memory store; a {@link ReportQueue} for a remote one, so a slow store never delays
      *     a client's request
      */
-    Breaker(Store store, Registry registry, int threshold, Executor reports, Clock clock) {
-        if (threshold < 1) throw new IllegalArgumentException("threshold must be at least 1, not " + threshold);
+    Breaker(Store store, Registry registry, Quarantine quarantine, Executor reports, Clock clock) {
         this.store = store;
         this.registry = registry;
-        this.threshold = threshold;
+        this.quarantine = quarantine;
         this.reports = reports;
         this.clock = clock;
         this.storeRetryAt = clock.nanoTime();
@@ -74,10 +82,32 @@ final class Breaker {
         if (!outcome.failure) {
             boolean countedHere = !suspects.isEmpty() && suspects.remove(url);
             if (countedHere | claimReset(url)) submit(() -> reset(url));
+            if (!recovering.isEmpty() && recovering.contains(url)) countSuccess(url);
             return;
         }
+        if (!successesSent.isEmpty()) successesSent.remove(url); // a run of successes is over
         suspects.add(url);
         submit(() -> failed(service, address, outcome));
+    }
+
+    /** Reports a recovering address's success, up to the run that ends its recovery. */
+    private void countSuccess(String url) {
+        int needed = quarantine.successesToRecover();
+        if (successesSent.merge(url, 1, Integer::sum) > needed) return;
+        submit(() -> {
+            if (storeBackingOff()) return;
+            try {
+                if (store.succeeded(url, needed)) LOG.info(url + " has recovered: its ejection count is cleared");
+            } catch (Store.Unavailable e) {
+                storeFailed();
+            }
+        });
+    }
+
+    /** The addresses recovering now, as read from the store (by the {@link Prober}). */
+    void recovering(Set<String> addresses) {
+        recovering = Set.copyOf(addresses);
+        successesSent.keySet().retainAll(addresses);
     }
 
     /**
@@ -123,27 +153,42 @@ final class Breaker {
             where = " (counted locally: the store failed under a second ago)";
         } else {
             try {
-                failure = store.recordFailure(service, address.url(), threshold);
+                failure = store.recordFailure(service, address.url(), quarantine, clock.millis());
             } catch (Store.Unavailable e) {
                 storeFailed();
                 failure = countLocally(service, address);
                 where = " (counted locally: " + e.getMessage() + ")";
             }
         }
+        if (failure.guarded() && failure.count() == quarantine.threshold()) {
+            LOG.warning("kept " + address + " in " + service + " after " + failure.count() + " consecutive failures (last: "
+                    + outcome + "): ejecting it would leave too few replicas (--max-eviction-percent, --allow-empty-service)");
+        }
         if (!failure.evicted()) return;
         suspects.remove(address.url());
         evictions.incrementAndGet();
+        String probe = failure.ejections() == 0 ? "" : "; ejection " + failure.ejections() + ", probed in "
+                + failure.waitMillis() + " ms";
         LOG.warning("evicted " + address + " from " + String.join(", ", failure.evictedFrom()) + " after "
-                + failure.count() + " consecutive failures (last: " + outcome + ")" + where);
+                + failure.count() + " consecutive failures (last: " + outcome + ")" + where + probe);
         registry.drop(failure.evictedFrom(), address);
     }
 
-    /** As the store counts, per address, in this gateway's snapshot. */
+    /**
+     * As the store counts, per address, in this gateway's snapshot; the guard's last-replica rule
+     * holds here too (the store's ejected replicas are unknown, so its share rule cannot).
+     */
     private Store.Failure countLocally(String service, Address address) {
-        List<String> listing = registry.snapshot().servicesListing(address);
+        Snapshot snapshot = registry.snapshot();
+        List<String> listing = snapshot.servicesListing(address);
         if (!listing.contains(service)) return Store.Failure.DROPPED; // a late report
         long count = local.merge(address.url(), 1L, Long::sum);
-        if (count < threshold) return new Store.Failure(count, List.of());
+        if (count < quarantine.threshold()) return new Store.Failure(count, List.of());
+        if (!quarantine.allowEmptyService()) {
+            for (String name : listing) {
+                if (snapshot.get(name).size() == 1) return new Store.Failure(count, List.of(), 0, 0, true);
+            }
+        }
         local.remove(address.url());
         return new Store.Failure(count, listing);
     }

@@ -21,10 +21,25 @@ interface Clock {
         public void sleep(Duration duration) throws InterruptedException {
             Thread.sleep(duration);
         }
+
+        @Override
+        public long millis() {
+            return System.currentTimeMillis();
+        }
     };
 
     /** Nanoseconds from an arbitrary origin, as {@link System#nanoTime}: only differences mean anything. */
     long nanoTime();
+
+    /**
+     * Milliseconds that every gateway sharing a store reads alike: wall-clock time for
+     * {@link #SYSTEM} (so gateways' clocks should agree, as NTP keeps them, to well under an
+     * ejection time); the same clock's nanoseconds for a test's. Ejections' return times are
+     * stored in it.
+     */
+    default long millis() {
+        return Math.floorDiv(nanoTime(), 1_000_000L);
+    }
 
     /** Returns once {@code duration} has passed on this clock. */
     void sleep(Duration duration) throws InterruptedException;

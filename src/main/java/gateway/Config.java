@@ -41,7 +41,13 @@ record Config(
         Duration shutdownGrace,
         boolean accessLog,
         AdminToken adminToken,
-        Store.Limits limits) {
+        Store.Limits limits,
+
+        Duration ejectionTime,
+        Duration maxEjectionTime,
+        String probePath,
+        int maxEvictionPercent,
+        boolean allowEmptyService) {
 
     static final String DEFAULT_BIND = "0.0.0.0";
     static final int DEFAULT_PORT = 7171;
@@ -61,6 +67,14 @@ record Config(
     static final int DEFAULT_HEADER_TIMEOUT_MS = 10_000;
     static final int DEFAULT_MAX_HEADER_BYTES = 32 * 1024;
     static final int DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+    static final int DEFAULT_EJECTION_TIME_MS = 30_000;
+    static final int DEFAULT_MAX_EJECTION_TIME_MS = 300_000;
+    static final String DEFAULT_PROBE_PATH = "/";
+    static final int DEFAULT_MAX_EVICTION_PERCENT = 50;
+    /** Off: the last replica of a service stays, protected, however it fails. */
+    static final boolean DEFAULT_ALLOW_EMPTY_SERVICE = false;
+    /** A probe path is an origin-form target: a slash, then printable ASCII without spaces. */
+    private static final Pattern PROBE_PATH = Pattern.compile("/[!-~]*");
     static final long MiB = 1L << 20;
     /** Below this a common request (cookies, a bearer token) no longer fits. */
     static final int MIN_HEADER_BYTES = 1024;
@@ -146,7 +160,6 @@ record Config(
                             + DEFAULT_SHUTDOWN_GRACE_MS + ")"),
             new Flag("--access-log", "GATEWAY_ACCESS_LOG", Flag.SWITCH,
                     "log one line per proxied request; the variable takes true or false (default off)"),
-
             new Flag("--admin-token", "GATEWAY_ADMIN_TOKEN", "TOKEN",
                     "POST/DELETE /register need Authorization: Bearer TOKEN (default none: anyone may register)"),
             new Flag("--admin-token-file", "GATEWAY_ADMIN_TOKEN_FILE", "PATH",
@@ -156,7 +169,19 @@ record Config(
             new Flag("--max-services", "GATEWAY_MAX_SERVICES", "N",
                     "services the registry holds; a new one beyond is 409 (default " + DEFAULT_MAX_SERVICES + ")"),
             new Flag("--max-replicas-per-service", "GATEWAY_MAX_REPLICAS_PER_SERVICE", "N",
-                    "replicas of one service; a new one beyond is 409 (default " + DEFAULT_MAX_REPLICAS_PER_SERVICE + ")"));
+                    "replicas of one service; a new one beyond is 409 (default " + DEFAULT_MAX_REPLICAS_PER_SERVICE + ")"),
+            new Flag("--ejection-time-ms", "GATEWAY_EJECTION_TIME_MS", "N",
+                    "an ejected replica's first wait for a probe, doubled on each ejection in a row (default "
+                            + DEFAULT_EJECTION_TIME_MS + ")"),
+            new Flag("--max-ejection-time-ms", "GATEWAY_MAX_EJECTION_TIME_MS", "N",
+                    "the longest wait for a probe (default " + DEFAULT_MAX_EJECTION_TIME_MS + ")"),
+            new Flag("--probe-path", "GATEWAY_PROBE_PATH", "PATH",
+                    "what a probe GETs on an ejected replica; any status below 500 is alive (default " + DEFAULT_PROBE_PATH + ")"),
+            new Flag("--max-eviction-percent", "GATEWAY_MAX_EVICTION_PERCENT", "N",
+                    "the most of a service's replicas ejected at once, 1-100, at least one (default "
+                            + DEFAULT_MAX_EVICTION_PERCENT + ")"),
+            new Flag("--allow-empty-service", "GATEWAY_ALLOW_EMPTY_SERVICE", Flag.SWITCH,
+                    "let a service's last replica be ejected too; the variable takes true or false (default off)"));
 
     Config {
         Objects.requireNonNull(bind, "bind");
@@ -188,6 +213,20 @@ record Config(
         if (shutdownGrace.isNegative()) throw new IllegalArgumentException("--shutdown-grace-ms: must be 0 or more");
         Objects.requireNonNull(adminToken, "adminToken");
         Objects.requireNonNull(limits, "limits");
+        if (!ejectionTime.isPositive()) throw new IllegalArgumentException("--ejection-time-ms: must be at least 1");
+        if (maxEjectionTime.compareTo(ejectionTime) < 0)
+            throw new IllegalArgumentException("--max-ejection-time-ms: " + maxEjectionTime.toMillis()
+                    + " is below --ejection-time-ms " + ejectionTime.toMillis());
+        Objects.requireNonNull(probePath, "probePath");
+        if (!PROBE_PATH.matcher(probePath).matches())
+            throw new IllegalArgumentException("--probe-path: '" + probePath + "' must start with / and be printable ASCII without spaces");
+        if (maxEvictionPercent < 1 || maxEvictionPercent > 100)
+            throw new IllegalArgumentException("--max-eviction-percent: " + maxEvictionPercent + " is not in 1-100");
+    }
+
+    /** The ejection rules these settings make, with a random jitter. */
+    Quarantine quarantine() {
+        return Quarantine.of(failureThreshold, ejectionTime, maxEjectionTime, maxEvictionPercent, allowEmptyService);
     }
 
     /**
@@ -238,7 +277,12 @@ record Config(
                 Duration.ofMillis(integer(values, "--shutdown-grace-ms", DEFAULT_SHUTDOWN_GRACE_MS)),
                 bool(values, "--access-log", DEFAULT_ACCESS_LOG),
                 adminToken(values),
-                limits(values));
+                limits(values),
+                Duration.ofMillis(integer(values, "--ejection-time-ms", DEFAULT_EJECTION_TIME_MS)),
+                Duration.ofMillis(integer(values, "--max-ejection-time-ms", DEFAULT_MAX_EJECTION_TIME_MS)),
+                values.getOrDefault("--probe-path", DEFAULT_PROBE_PATH),
+                integer(values, "--max-eviction-percent", DEFAULT_MAX_EVICTION_PERCENT),
+                bool(values, "--allow-empty-service", DEFAULT_ALLOW_EMPTY_SERVICE));
     }
 
     /**

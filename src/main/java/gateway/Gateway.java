@@ -58,6 +58,7 @@ final class Gateway implements AutoCloseable {
     private final Store store;
     private final Registry registry;
     private final Breaker breaker;
+    private final Prober prober;
     private final Store.Watch watch;
     private final Store.Reports reports;
     private final BodyWatch bodyWatch;
@@ -98,7 +99,9 @@ final class Gateway implements AutoCloseable {
                 .executor(upstreamTasks)
                 .build();
         this.reports = store.reports(clock); // in order: each replica's reports apply in the order its attempts ended
-        this.breaker = new Breaker(store, registry, config.failureThreshold(), reports, clock);
+        Quarantine quarantine = config.quarantine();
+        this.breaker = new Breaker(store, registry, quarantine, reports, clock);
+        this.prober = Prober.start(store, registry, breaker, client, quarantine, config.probePath(), config.requestTimeout(), clock);
         this.id = config.gatewayId().orElseGet(() -> "gw-" + HexFormat.of().toHexDigits(new SecureRandom().nextInt()));
         this.bodyWatch = new BodyWatch(config.clientTimeout(), clock);
         RetryBudget budget = new RetryBudget(config.retryBufferBytes());
@@ -113,7 +116,7 @@ final class Gateway implements AutoCloseable {
         this.heads = new HeadWatch(inFlight, config.headerTimeout(), clock);
         Metrics metrics = new Metrics(clock, new AccessLog(config.accessLog()), new Metrics.Sources(registry, breaker, store,
                 store::errors, budget, config.retryBufferBytes(), inFlight, config.maxConnections()));
-        Api api = new Api(registry, store, server.getAddress().getPort(), config.adminToken(), metrics);
+        Api api = new Api(registry, store, server.getAddress().getPort(), config.adminToken(), metrics, quarantine, clock);
         server.createContext("/", new Router(api, proxy, metrics))
                 .getFilters().add(new RequestHead(heads, config.maxHeaderBytes()));
         server.setExecutor(heads); // without an executor, HttpServer serves every request on one thread
@@ -195,6 +198,11 @@ final class Gateway implements AutoCloseable {
         return breaker;
     }
 
+    /** What brings ejected replicas back. */
+    Prober prober() {
+        return prober;
+    }
+
     /** Request bodies being read now, under the client timeout. */
     BodyWatch bodyWatch() {
         return bodyWatch;
@@ -248,6 +256,7 @@ final class Gateway implements AutoCloseable {
             server.stop(0);
         }
         watch.close();
+        prober.close();
         heads.close();
         bodyWatch.close();
         requests.shutdownNow();

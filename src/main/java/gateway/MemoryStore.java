@@ -32,6 +32,10 @@ final class MemoryStore implements Store {
     private final ReentrantLock lock = new ReentrantLock();
     private final SortedMap<String, SortedSet<String>> services = new TreeMap<>();
     private final Map<String, Long> counters = new HashMap<>();
+    /** Addresses ejected or recovering (see {@link Store.Ejection}); not saved: a restart forgets them. */
+    private final SortedMap<String, Ejection> ejections = new TreeMap<>();
+    /** Address to the end of its probe's lease, in the callers' milliseconds. */
+    private final Map<String, Long> probes = new HashMap<>();
     private final Persistence saved;
     private final Limits limits;
 
@@ -111,7 +115,8 @@ final class MemoryStore implements Store {
         lock.lock();
         try {
             counters.remove(Store.failureKey(address));
-            if (!forget(service, address)) return false;
+            boolean held = unhold(service, address); // deregistered while ejected: not held for this service any more
+            if (!forget(service, address)) return held;
             persistOrUndo(() -> services.computeIfAbsent(service, s -> new TreeSet<>()).add(address));
             return true;
         } finally {
@@ -179,21 +184,149 @@ final class MemoryStore implements Store {
     }
 
     @Override
-    public Failure recordFailure(String service, String address, int threshold) {
+    public Failure recordFailure(String service, String address, Quarantine quarantine, long nowMillis) {
         lock.lock();
         try {
             SortedSet<String> replicas = services.get(service);
             if (replicas == null || !replicas.contains(address)) return Failure.DROPPED; // a late report
             String key = Store.failureKey(address);
             long count = counters.merge(key, 1L, Long::sum);
-            if (count < threshold) return new Failure(count, List.of());
-            counters.remove(key);
-            List<String> evictedFrom = new ArrayList<>();
-            for (String name : List.copyOf(services.keySet())) {
-                if (forget(name, address)) evictedFrom.add(name);
+            Ejection past = ejections.get(address);
+            boolean recovering = past != null && !past.ejected();
+            if (recovering) ejections.put(address, new Ejection(address, past.ejections(), List.of(), 0, 0)); // the run of successes is over
+            if (count < quarantine.threshold(recovering)) return new Failure(count, List.of());
+            List<String> listing = new ArrayList<>();
+            services.forEach((name, addresses) -> {
+                if (addresses.contains(address)) listing.add(name);
+            });
+            for (String name : listing) {
+                int ejected = ejectedFrom(name);
+                if (!quarantine.mayEject(services.get(name).size() + ejected, ejected)) {
+                    return new Failure(count, List.of(), 0, 0, true);
+                }
             }
+            counters.remove(key);
+            for (String name : listing) forget(name, address);
+            int times = (past == null ? 0 : past.ejections()) + 1;
+            long wait = quarantine.waitMillis(times);
+            SortedSet<String> held = new TreeSet<>(listing);
+            if (past != null) held.addAll(past.services()); // registered again while ejected: still held where it was
+            ejections.put(address, new Ejection(address, times, List.copyOf(held), nowMillis + wait, 0));
             persistEviction();
-            return new Failure(count, evictedFrom);
+            return new Failure(count, listing, times, wait, false);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** How many ejected addresses {@code service} lost; the caller holds the lock. */
+    private int ejectedFrom(String service) {
+        int n = 0;
+        for (Ejection e : ejections.values()) {
+            if (e.services().contains(service)) n++;
+        }
+        return n;
+    }
+
+    @Override
+    public boolean hold(String service, String address) {
+        lock.lock();
+        try {
+            Ejection e = ejections.get(address);
+            if (e == null || !e.ejected()) return false;
+            SortedSet<String> held = new TreeSet<>(e.services());
+            if (held.add(service)) ejections.put(address, new Ejection(address, e.ejections(), List.copyOf(held), e.probeAtMillis(), 0));
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Drops {@code service} from an ejected address's services (forgetting it with the last); the caller holds the lock. */
+    private boolean unhold(String service, String address) {
+        Ejection e = ejections.get(address);
+        if (e == null || !e.services().contains(service)) return false;
+        List<String> left = new ArrayList<>(e.services());
+        left.remove(service);
+        if (left.isEmpty()) {
+            ejections.remove(address);
+            probes.remove(address);
+        } else {
+            ejections.put(address, new Ejection(address, e.ejections(), left, e.probeAtMillis(), 0));
+        }
+        return true;
+    }
+
+    @Override
+    public List<Ejection> ejections() {
+        lock.lock();
+        try {
+            return List.copyOf(ejections.values());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public boolean claimProbe(String address, long nowMillis, long leaseMillis) {
+        lock.lock();
+        try {
+            Ejection e = ejections.get(address);
+            if (e == null || !e.ejected() || e.probeAtMillis() > nowMillis) return false;
+            Long lease = probes.get(address);
+            if (lease != null && lease > nowMillis) return false;
+            probes.put(address, nowMillis + leaseMillis);
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public List<String> probePassed(String address) {
+        lock.lock();
+        try {
+            probes.remove(address);
+            Ejection e = ejections.get(address);
+            if (e == null || !e.ejected()) return List.of();
+            for (String name : e.services()) services.computeIfAbsent(name, s -> new TreeSet<>()).add(address);
+            counters.remove(Store.failureKey(address));
+            ejections.put(address, new Ejection(address, e.ejections(), List.of(), 0, 0));
+            persistEviction();
+            return e.services().stream().sorted().toList();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public java.util.Optional<Ejection> probeFailed(String address, Quarantine quarantine, long nowMillis) {
+        lock.lock();
+        try {
+            probes.remove(address);
+            Ejection e = ejections.get(address);
+            if (e == null || !e.ejected()) return java.util.Optional.empty();
+            int times = e.ejections() + 1;
+            Ejection next = new Ejection(address, times, e.services(), nowMillis + quarantine.waitMillis(times), 0);
+            ejections.put(address, next);
+            return java.util.Optional.of(next);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public boolean succeeded(String address, int needed) {
+        lock.lock();
+        try {
+            Ejection e = ejections.get(address);
+            if (e == null || e.ejected()) return false;
+            if (e.successes() + 1 >= needed) {
+                ejections.remove(address);
+                return true;
+            }
+            ejections.put(address, new Ejection(address, e.ejections(), List.of(), 0, e.successes() + 1));
+            return false;
         } finally {
             lock.unlock();
         }
@@ -230,7 +363,7 @@ final class MemoryStore implements Store {
         }
     }
 
-    /** Saves the registry after an eviction, which stands even when that fails: the next save catches up. */
+    /** Saves the registry after an eviction or a return, which stands even when that fails: the next save catches up. */
     private void persistEviction() {
         try {
             saved.save(view());

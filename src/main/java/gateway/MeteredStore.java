@@ -66,8 +66,38 @@ final class MeteredStore implements Store {
     }
 
     @Override
-    public Failure recordFailure(String service, String address, int threshold) {
-        return counted(() -> store.recordFailure(service, address, threshold));
+    public Failure recordFailure(String service, String address, Quarantine quarantine, long nowMillis) {
+        return counted(() -> store.recordFailure(service, address, quarantine, nowMillis));
+    }
+
+    @Override
+    public boolean hold(String service, String address) {
+        return counted(() -> store.hold(service, address));
+    }
+
+    @Override
+    public List<Ejection> ejections() {
+        return counted(store::ejections);
+    }
+
+    @Override
+    public boolean claimProbe(String address, long nowMillis, long leaseMillis) {
+        return counted(() -> store.claimProbe(address, nowMillis, leaseMillis));
+    }
+
+    @Override
+    public List<String> probePassed(String address) {
+        return counted(() -> store.probePassed(address));
+    }
+
+    @Override
+    public java.util.Optional<Ejection> probeFailed(String address, Quarantine quarantine, long nowMillis) {
+        return counted(() -> store.probeFailed(address, quarantine, nowMillis));
+    }
+
+    @Override
+    public boolean succeeded(String address, int needed) {
+        return counted(() -> store.succeeded(address, needed));
     }
 
     @Override

@@ -45,6 +45,12 @@ final class RedisStore implements Store {
      * gone only when Redis lost the data with it (see {@link Store#contents()}).
      */
     static final String GENERATION_KEY = "gateway:generation";
+    /** Set, under the prefix, of the addresses ejected or recovering. */
+    static final String EJECTED_KEY = "gateway:ejected";
+    /** Hash, under the prefix and followed by the address, of one ejected or recovering address. */
+    static final String EJECTION_PREFIX = "gateway:ejection#";
+    /** String, under the prefix and followed by the address, held while one gateway probes it. */
+    static final String PROBE_PREFIX = "gateway:probe#";
     /** The longest a store call may take, a new connection and a retry included (see {@link RedisPool#call}). */
     static final Duration CALL_DEADLINE = Duration.ofMillis(SOCKET_TIMEOUT_MILLIS);
     /** {@link #ping()} answers "down" after this: a Redis that takes longer is of no use to /health. */
@@ -68,36 +74,149 @@ final class RedisStore implements Store {
             redis.call('DEL', KEYS[2])
             redis.call('PUBLISH', ARGV[3], ARGV[2])
             return 1""");
-    // KEYS: service set, failure counter, index. ARGV: address, service, channel.
+    // KEYS: service set, failure counter, index, ejection, ejected index. ARGV: address, service, channel.
+    // An ejected address deregistered from a service it was ejected from is no longer held for it,
+    // and forgotten once held for none.
     private static final RedisScript REMOVE = new RedisScript("""
             redis.call('DEL', KEYS[2])
             local removed = redis.call('SREM', KEYS[1], ARGV[1])
             if redis.call('SCARD', KEYS[1]) == 0 then redis.call('SREM', KEYS[3], ARGV[2]) end
             if removed == 1 then redis.call('PUBLISH', ARGV[3], ARGV[2]) end
-            return removed""");
-    // KEYS: service set, failure counter, index. ARGV: address, service, channel, threshold, key prefix.
-    // A late report (the replica is no longer in that service) is dropped. A first failure is
-    // published, so every gateway learns the count is pending; at the threshold the address leaves
-    // every service in the index (their sets are named from it, not passed as KEYS: a single
-    // Redis, not a cluster), and each service it left is published.
-    private static final RedisScript RECORD_FAILURE = new RedisScript("""
-            if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 0 then return {0, {}} end
-            local count = redis.call('INCR', KEYS[2])
-            if count < tonumber(ARGV[4]) then
-              if count == 1 then redis.call('PUBLISH', ARGV[3], ARGV[2]) end
-              return {count, {}}
-            end
-            redis.call('DEL', KEYS[2])
-            local evicted = {}
-            for _, name in ipairs(redis.call('SMEMBERS', KEYS[3])) do
-              local set = ARGV[5] .. name
-              if redis.call('SREM', set, ARGV[1]) == 1 then
-                evicted[#evicted + 1] = name
-                if redis.call('SCARD', set) == 0 then redis.call('SREM', KEYS[3], name) end
-                redis.call('PUBLISH', ARGV[3], name)
+            local held = redis.call('HGET', KEYS[4], 'services')
+            if held and held ~= '' then
+              local kept = {}
+              for name in string.gmatch(held, '%S+') do
+                if name == ARGV[2] then removed = 1 else kept[#kept + 1] = name end
+              end
+              if #kept == 0 then
+                redis.call('DEL', KEYS[4])
+                redis.call('SREM', KEYS[5], ARGV[1])
+              else
+                redis.call('HSET', KEYS[4], 'services', table.concat(kept, ' '))
               end
             end
-            return {count, evicted}""");
+            return removed""");
+    // KEYS: service set, failure counter, index, ejection, ejected index.
+    // ARGV: address, service, channel, threshold, key prefix, now ms, max eviction percent,
+    // allow empty (1/0), ejection ms, max ejection ms, jitter in [0, 1), ejection key prefix.
+    // A late report (the replica is no longer in that service) is dropped. A first failure is
+    // published, so every gateway learns the count is pending. At the threshold (1 while the
+    // address recovers) the guard is asked, for every service listing the address (their sets
+    // are named from the index, not passed as KEYS: a single Redis, not a cluster), with the
+    // replicas each has lost already: if any may not lose it, it stays and its count goes on;
+    // otherwise it leaves them all, each published, and is remembered as ejected with the time of
+    // its first probe (Quarantine's formulas, with the jitter drawn by the caller). Ejection
+    // entries are hashes: ejections, services (space-separated; names have no spaces), probeAt, successes.
+    private static final RedisScript RECORD_FAILURE = new RedisScript("""
+            if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 0 then return {0, {}, 0, 0, 0} end
+            local count = redis.call('INCR', KEYS[2])
+            local past = redis.call('HMGET', KEYS[4], 'ejections', 'services')
+            local ejections = tonumber(past[1]) or 0
+            local recovering = ejections > 0 and (not past[2] or past[2] == '')
+            if recovering then redis.call('HSET', KEYS[4], 'successes', 0) end
+            local threshold = tonumber(ARGV[4])
+            if recovering then threshold = 1 end
+            if count < threshold then
+              if count == 1 then redis.call('PUBLISH', ARGV[3], ARGV[2]) end
+              return {count, {}, 0, 0, 0}
+            end
+            local listing = {}
+            for _, name in ipairs(redis.call('SMEMBERS', KEYS[3])) do
+              if redis.call('SISMEMBER', ARGV[5] .. name, ARGV[1]) == 1 then listing[#listing + 1] = name end
+            end
+            local lost = {}
+            for _, other in ipairs(redis.call('SMEMBERS', KEYS[5])) do
+              local held = redis.call('HGET', ARGV[12] .. other, 'services')
+              if held then
+                for name in string.gmatch(held, '%S+') do lost[name] = (lost[name] or 0) + 1 end
+              end
+            end
+            local percent = tonumber(ARGV[7])
+            for _, name in ipairs(listing) do
+              local ejected = lost[name] or 0
+              local total = redis.call('SCARD', ARGV[5] .. name) + ejected
+              local share = math.max(1, math.floor(total * percent / 100))
+              if ARGV[8] == '1' then share = math.min(share, total) else share = math.min(share, total - 1) end
+              if ejected + 1 > share then
+                if count == 1 then redis.call('PUBLISH', ARGV[3], ARGV[2]) end
+                return {count, {}, 0, 0, 1}
+              end
+            end
+            redis.call('DEL', KEYS[2])
+            for _, name in ipairs(listing) do
+              local set = ARGV[5] .. name
+              redis.call('SREM', set, ARGV[1])
+              if redis.call('SCARD', set) == 0 then redis.call('SREM', KEYS[3], name) end
+              redis.call('PUBLISH', ARGV[3], name)
+            end
+            ejections = ejections + 1
+            local nominal = math.min(tonumber(ARGV[9]) * 2 ^ math.min(ejections - 1, 20), tonumber(ARGV[10]))
+            local wait = nominal - math.floor(nominal * tonumber(ARGV[11]) * 0.2)
+            local held, seen = {}, {}
+            for _, name in ipairs(listing) do held[#held + 1] = name; seen[name] = true end
+            for name in string.gmatch(past[2] or '', '%S+') do
+              if not seen[name] then held[#held + 1] = name end
+            end
+            redis.call('HSET', KEYS[4], 'ejections', ejections, 'services', table.concat(held, ' '),
+                       'probeAt', string.format('%d', tonumber(ARGV[6]) + wait), 'successes', 0)
+            redis.call('SADD', KEYS[5], ARGV[1])
+            return {count, listing, ejections, wait, 0}""");
+    // KEYS: ejection. ARGV: service. Held: the service is added to those the address rejoins.
+    private static final RedisScript HOLD = new RedisScript("""
+            local held = redis.call('HGET', KEYS[1], 'services')
+            if not held or held == '' then return 0 end
+            for name in string.gmatch(held, '%S+') do if name == ARGV[1] then return 1 end end
+            redis.call('HSET', KEYS[1], 'services', held .. ' ' .. ARGV[1])
+            return 1""");
+    // KEYS: ejected index. ARGV: ejection key prefix. Every entry, in one atomic read.
+    private static final RedisScript EJECTIONS = new RedisScript("""
+            local all = {}
+            for _, address in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+              local e = redis.call('HMGET', ARGV[1] .. address, 'ejections', 'services', 'probeAt', 'successes')
+              if e[1] then all[#all + 1] = {address, e[1], e[2] or '', e[3] or '0', e[4] or '0'} end
+            end
+            return all""");
+    // KEYS: ejection, probe lease. ARGV: now ms, lease ms. The due check and the SET NX are one
+    // step, so a gateway that read the entry before another's probe ended cannot probe again.
+    private static final RedisScript CLAIM_PROBE = new RedisScript("""
+            local e = redis.call('HMGET', KEYS[1], 'services', 'probeAt')
+            if not e[1] or e[1] == '' or tonumber(e[2]) > tonumber(ARGV[1]) then return 0 end
+            if redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[2]) then return 1 end
+            return 0""");
+    // KEYS: ejection, probe lease, failure counter, index. ARGV: address, key prefix, channel.
+    private static final RedisScript PROBE_PASSED = new RedisScript("""
+            redis.call('DEL', KEYS[2])
+            local held = redis.call('HGET', KEYS[1], 'services')
+            if not held or held == '' then return {} end
+            local joined = {}
+            for name in string.gmatch(held, '%S+') do
+              redis.call('SADD', ARGV[2] .. name, ARGV[1])
+              redis.call('SADD', KEYS[4], name)
+              redis.call('PUBLISH', ARGV[3], name)
+              joined[#joined + 1] = name
+            end
+            redis.call('DEL', KEYS[3])
+            redis.call('HSET', KEYS[1], 'services', '', 'probeAt', 0, 'successes', 0)
+            return joined""");
+    // KEYS: ejection, probe lease. ARGV: now ms, ejection ms, max ejection ms, jitter in [0, 1).
+    private static final RedisScript PROBE_FAILED = new RedisScript("""
+            redis.call('DEL', KEYS[2])
+            local e = redis.call('HMGET', KEYS[1], 'services', 'ejections')
+            if not e[1] or e[1] == '' then return {} end
+            local ejections = tonumber(e[2]) + 1
+            local nominal = math.min(tonumber(ARGV[2]) * 2 ^ math.min(ejections - 1, 20), tonumber(ARGV[3]))
+            local wait = nominal - math.floor(nominal * tonumber(ARGV[4]) * 0.2)
+            local at = string.format('%d', tonumber(ARGV[1]) + wait)
+            redis.call('HSET', KEYS[1], 'ejections', ejections, 'probeAt', at)
+            return {ejections, e[1], at}""");
+    // KEYS: ejection, ejected index. ARGV: successes needed, address.
+    private static final RedisScript SUCCEEDED = new RedisScript("""
+            local e = redis.call('HMGET', KEYS[1], 'services', 'ejections')
+            if not e[2] or (e[1] and e[1] ~= '') then return 0 end
+            if redis.call('HINCRBY', KEYS[1], 'successes', 1) < tonumber(ARGV[1]) then return 0 end
+            redis.call('DEL', KEYS[1])
+            redis.call('SREM', KEYS[2], ARGV[2])
+            return 1""");
     // KEYS: failure counter. ARGV: channel, address. Published only when there was a count to
     // forget, so that every gateway stops resetting it.
     private static final RedisScript RESET = new RedisScript("""
@@ -176,17 +295,76 @@ final class RedisStore implements Store {
 
     @Override
     public boolean remove(String service, String address) {
-        List<String> keys = List.of(key(service), key(Store.failureKey(address)), key(INDEX_KEY));
+        List<String> keys = List.of(key(service), key(Store.failureKey(address)), key(INDEX_KEY),
+                key(EJECTION_PREFIX + address), key(EJECTED_KEY));
         return 1L == (Long) run(REMOVE, keys, List.of(address, service, changesChannel()));
     }
 
     @Override
-    public Failure recordFailure(String service, String address, int threshold) {
-        List<String> keys = List.of(key(service), key(Store.failureKey(address)), key(INDEX_KEY));
-        List<String> args = List.of(address, service, changesChannel(), Integer.toString(threshold), prefix);
+    public Failure recordFailure(String service, String address, Quarantine quarantine, long nowMillis) {
+        List<String> keys = List.of(key(service), key(Store.failureKey(address)), key(INDEX_KEY),
+                key(EJECTION_PREFIX + address), key(EJECTED_KEY));
+        List<String> args = List.of(address, service, changesChannel(), Integer.toString(quarantine.threshold()), prefix,
+                Long.toString(nowMillis), Integer.toString(quarantine.maxEvictionPercent()),
+                quarantine.allowEmptyService() ? "1" : "0", Long.toString(quarantine.ejectionTime().toMillis()),
+                Long.toString(quarantine.maxEjectionTime().toMillis()), Double.toString(quarantine.jitter().getAsDouble()),
+                key(EJECTION_PREFIX));
         List<?> reply = (List<?>) run(RECORD_FAILURE, keys, args);
         List<String> evictedFrom = ((List<?>) reply.get(1)).stream().map(String::valueOf).sorted().toList();
-        return new Failure((Long) reply.get(0), evictedFrom);
+        return new Failure((Long) reply.get(0), evictedFrom, Math.toIntExact((Long) reply.get(2)), (Long) reply.get(3),
+                1L == (Long) reply.get(4));
+    }
+
+    @Override
+    public boolean hold(String service, String address) {
+        return 1L == (Long) run(HOLD, List.of(key(EJECTION_PREFIX + address)), List.of(service));
+    }
+
+    @Override
+    public List<Ejection> ejections() {
+        List<?> reply = (List<?>) run(EJECTIONS, List.of(key(EJECTED_KEY)), List.of(key(EJECTION_PREFIX)));
+        List<Ejection> all = new ArrayList<>();
+        for (Object item : reply) {
+            List<?> e = (List<?>) item;
+            String held = (String) e.get(2);
+            List<String> services = held.isEmpty() ? List.of() : java.util.Arrays.stream(held.split(" ")).sorted().toList();
+            all.add(new Ejection((String) e.get(0), Integer.parseInt((String) e.get(1)), services,
+                    Long.parseLong((String) e.get(3)), Integer.parseInt((String) e.get(4))));
+        }
+        all.sort(java.util.Comparator.comparing(Ejection::address));
+        return all;
+    }
+
+    @Override
+    public boolean claimProbe(String address, long nowMillis, long leaseMillis) {
+        List<String> keys = List.of(key(EJECTION_PREFIX + address), key(PROBE_PREFIX + address));
+        return 1L == (Long) run(CLAIM_PROBE, keys, List.of(Long.toString(nowMillis), Long.toString(leaseMillis)));
+    }
+
+    @Override
+    public List<String> probePassed(String address) {
+        List<String> keys = List.of(key(EJECTION_PREFIX + address), key(PROBE_PREFIX + address),
+                key(Store.failureKey(address)), key(INDEX_KEY));
+        List<?> reply = (List<?>) run(PROBE_PASSED, keys, List.of(address, prefix, changesChannel()));
+        return reply.stream().map(String::valueOf).sorted().toList();
+    }
+
+    @Override
+    public java.util.Optional<Ejection> probeFailed(String address, Quarantine quarantine, long nowMillis) {
+        List<String> keys = List.of(key(EJECTION_PREFIX + address), key(PROBE_PREFIX + address));
+        List<String> args = List.of(Long.toString(nowMillis), Long.toString(quarantine.ejectionTime().toMillis()),
+                Long.toString(quarantine.maxEjectionTime().toMillis()), Double.toString(quarantine.jitter().getAsDouble()));
+        List<?> reply = (List<?>) run(PROBE_FAILED, keys, args);
+        if (reply.isEmpty()) return java.util.Optional.empty();
+        List<String> services = java.util.Arrays.stream(((String) reply.get(1)).split(" ")).sorted().toList();
+        return java.util.Optional.of(new Ejection(address, Math.toIntExact((Long) reply.get(0)), services,
+                Long.parseLong((String) reply.get(2)), 0));
+    }
+
+    @Override
+    public boolean succeeded(String address, int needed) {
+        List<String> keys = List.of(key(EJECTION_PREFIX + address), key(EJECTED_KEY));
+        return 1L == (Long) run(SUCCEEDED, keys, List.of(Integer.toString(needed), address));
     }
 
     @Override

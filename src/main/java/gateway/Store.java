@@ -73,10 +73,12 @@ interface Store extends AutoCloseable {
 
     /**
      * What one recorded failure did: the count it reached (0 when the failure was dropped, the
-     * replica not being registered in that service), and the services it evicted the address
-     * from, sorted (empty unless this call evicted it).
+     * replica not being registered in that service); the services it evicted the address from,
+     * sorted (empty unless this call evicted it), with the address's ejection count and the wait
+     * before its first probe; or {@code guarded}: the threshold was reached but ejecting it would
+     * have emptied a service or taken more than its share, so it stays, protected.
      */
-    record Failure(long count, List<String> evictedFrom) {
+    record Failure(long count, List<String> evictedFrom, int ejections, long waitMillis, boolean guarded) {
 
         static final Failure DROPPED = new Failure(0, List.of());
 
@@ -84,8 +86,32 @@ interface Store extends AutoCloseable {
             evictedFrom = List.copyOf(evictedFrom);
         }
 
+        /** Counted, nothing decided. */
+        Failure(long count, List<String> evictedFrom) {
+            this(count, evictedFrom, 0, 0, false);
+        }
+
         boolean evicted() {
             return !evictedFrom.isEmpty();
+        }
+    }
+
+    /**
+     * An address the breaker has ejected at least once and that has not recovered since: while
+     * ejected, the services it left (and those it re-registered in meanwhile) and when its next
+     * probe is due, on the callers' {@link Clock#millis}; once a probe let it rejoin, no services,
+     * and the successes in a row it has had since (its recovery ends at {@link
+     * Quarantine#successesToRecover}).
+     */
+    record Ejection(String address, int ejections, List<String> services, long probeAtMillis, int successes) {
+
+        public Ejection {
+            services = List.copyOf(services);
+        }
+
+        /** Out of routing, waiting for a probe; otherwise rejoined and recovering. */
+        boolean ejected() {
+            return !services.isEmpty();
         }
     }
 
@@ -142,12 +168,58 @@ interface Store extends AutoCloseable {
 
     /**
      * Counts one failure of {@code address}, all in one atomic step: dropped (count 0) when it is
-     * not registered in {@code service}; otherwise counted, and when the count reaches
-     * {@code threshold} the counter is deleted and the address removed from every service that
-     * lists it (the counter is per address: one address is one server). Only the call that
-     * removed it reports the eviction.
+     * not registered in {@code service}; otherwise counted, and when the count reaches the
+     * quarantine's threshold (1 while the address recovers from an ejection) the address is
+     * ejected: its counter deleted, removed from every service that lists it (the counter is per
+     * address: one address is one server), and remembered as ejected with its next probe due
+     * {@link Quarantine#waitMillis} after {@code nowMillis}. Unless the guard forbids it: when any
+     * of those services may not lose it ({@link Quarantine#mayEject}, counting the replicas
+     * ejected from it already), nothing is removed and the count goes on (the replica is
+     * protected). Only the call that ejected it reports the eviction.
      */
-    Failure recordFailure(String service, String address, int threshold);
+    Failure recordFailure(String service, String address, Quarantine quarantine, long nowMillis);
+
+    /** As the seed did: evicted at {@code threshold}, whatever is left of the service. */
+    default Failure recordFailure(String service, String address, int threshold) {
+        return recordFailure(service, address, Quarantine.seed(threshold), 0);
+    }
+
+    /**
+     * A registration of an ejected address: remembers {@code service} among those it rejoins
+     * after a passing probe, and returns true, in one atomic step; false (and nothing done) when
+     * the address is not ejected. A heartbeat therefore never undoes an ejection.
+     */
+    boolean hold(String service, String address);
+
+    /** Every address ejected or recovering, sorted by address. */
+    List<Ejection> ejections();
+
+    /**
+     * Claims the probe of an ejected address whose probe is due by {@code nowMillis}, for
+     * {@code leaseMillis}: true for exactly one caller (of all gateways) until the probe's
+     * result is stored or the lease runs out.
+     */
+    boolean claimProbe(String address, long nowMillis, long leaseMillis);
+
+    /**
+     * A passing probe: the ejected address rejoins every service it was ejected from or held
+     * for, with no failures counted, and recovers (its ejection count kept until a run of
+     * successes). Returns those services, sorted; empty when it was not ejected.
+     */
+    List<String> probePassed(String address);
+
+    /**
+     * A failing probe: the ejected address is ejected once more and waits longer, until
+     * {@code nowMillis} plus {@link Quarantine#waitMillis}. Returns its new state; empty when it
+     * was not ejected.
+     */
+    java.util.Optional<Ejection> probeFailed(String address, Quarantine quarantine, long nowMillis);
+
+    /**
+     * Counts a success of a recovering address; at {@code needed} in a row its ejection count is
+     * cleared and it is healthy again (true). A failure in between starts the run over.
+     */
+    boolean succeeded(String address, int needed);
 
     /** Forgets the failures of {@code address} (a success ends a run of consecutive failures). */
     void resetFailures(String address);

@@ -44,7 +44,7 @@ class ApiIntegrationTest {
         assertEquals(1, json(again).get("replicas").asInt());
         assertEquals(201, client.register("client-service", "localhost:8082").statusCode());
         assertEquals("{\"services\":[{\"name\":\"client-service\",\"replicas\":["
-                + "{\"address\":\"http://localhost:8081\",\"failures\":0},{\"address\":\"http://localhost:8082\",\"failures\":0}]}],\"store\":\"UP\"}",
+                + "{\"address\":\"http://localhost:8081\",\"failures\":0,\"state\":\"active\",\"ejections\":0},{\"address\":\"http://localhost:8082\",\"failures\":0,\"state\":\"active\",\"ejections\":0}],\"ejected\":[]}],\"store\":\"UP\"}",
                 client.get("/services").body());
     }
 

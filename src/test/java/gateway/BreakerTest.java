@@ -25,7 +25,7 @@ class BreakerTest {
                     MemoryStore store = new MemoryStore();
                     Registry registry = new Registry(store);
                     registry.register(new Registration("s", A));
-                    Breaker breaker = new Breaker(store, registry, threshold, Runnable::run, Clock.SYSTEM);
+                    Breaker breaker = new Breaker(store, registry, Quarantine.seed(threshold), Runnable::run, Clock.SYSTEM);
                     boolean expectEvicted = false;
                     int run = 0;
                     for (Outcome o : outcomes) {
@@ -47,7 +47,7 @@ class BreakerTest {
         MemoryStore store = new MemoryStore();
         Registry registry = new Registry(store);
         registry.register(new Registration("client-service", A));
-        new Breaker(store, registry, 3, Runnable::run, Clock.SYSTEM).report("client-service", A, Outcome.CONNECT_FAILED);
+        new Breaker(store, registry, Quarantine.seed(3), Runnable::run, Clock.SYSTEM).report("client-service", A, Outcome.CONNECT_FAILED);
         assertEquals(Map.of("client-service", List.of("http://a:1"), "circuit-breaker#http://a:1", 1L), store.keys());
     }
 
@@ -57,7 +57,7 @@ class BreakerTest {
         Registry registry = new Registry(store);
         registry.register(new Registration("s", A));
         registry.register(new Registration("s", Address.parse("http://b:1")));
-        Breaker breaker = new Breaker(store, registry, 5, Runnable::run, Clock.SYSTEM);
+        Breaker breaker = new Breaker(store, registry, Quarantine.seed(5), Runnable::run, Clock.SYSTEM);
         List<Thread> threads = new java.util.ArrayList<>();
         for (int i = 0; i < 32; i++) threads.add(Thread.ofVirtual().start(() -> breaker.report("s", A, Outcome.IO_FAILED)));
         for (Thread t : threads) t.join();
@@ -79,7 +79,7 @@ class BreakerTest {
                     List<Registry> registries = List.of(new Registry(store), new Registry(store));
                     registries.get(0).register(new Registration("s", A));
                     registries.get(1).refresh();
-                    List<Breaker> breakers = registries.stream().map(r -> new Breaker(store, r, threshold, Runnable::run, Clock.SYSTEM)).toList();
+                    List<Breaker> breakers = registries.stream().map(r -> new Breaker(store, r, Quarantine.seed(threshold), Runnable::run, Clock.SYSTEM)).toList();
                     int run = 0;
                     for (Step step : steps) {
                         if (run >= threshold) break;
@@ -97,7 +97,7 @@ class BreakerTest {
         CountingStore store = new CountingStore(new MemoryStore());
         Registry registry = new Registry(store);
         registry.register(new Registration("s", A));
-        Breaker breaker = new Breaker(store, registry, 3, Runnable::run, Clock.SYSTEM);
+        Breaker breaker = new Breaker(store, registry, Quarantine.seed(3), Runnable::run, Clock.SYSTEM);
         for (int i = 0; i < 1000; i++) breaker.report("s", A, Outcome.SUCCESS);
         assertEquals(0, store.reports.get(), "nothing pending: no store call");
 
@@ -117,7 +117,7 @@ class BreakerTest {
         Registry registry = new Registry(store);
         registry.register(new Registration("x", A));
         registry.register(new Registration("y", A));
-        Breaker breaker = new Breaker(store, registry, 3, Runnable::run, new TestClock()); // time stands still
+        Breaker breaker = new Breaker(store, registry, Quarantine.seed(3), Runnable::run, new TestClock()); // time stands still
         store.down.set(true);
         for (int i = 0; i < 3; i++) breaker.report("x", A, Outcome.CONNECT_FAILED);
         assertEquals(1, store.reports.get(), "after one failed call the store is left alone for a while");
@@ -132,7 +132,7 @@ class BreakerTest {
         CountingStore store = new CountingStore(new MemoryStore());
         Registry registry = new Registry(store);
         registry.register(new Registration("x", A));
-        Breaker breaker = new Breaker(store, registry, 3, Runnable::run, new TestClock());
+        Breaker breaker = new Breaker(store, registry, Quarantine.seed(3), Runnable::run, new TestClock());
         store.down.set(true);
         for (int i = 0; i < 2; i++) breaker.report("x", A, Outcome.IO_FAILED);
         assertEquals(0, breaker.evictions(), "two failures of three");
@@ -147,7 +147,7 @@ class BreakerTest {
         CountingStore store = new CountingStore(new MemoryStore());
         Registry registry = new Registry(store);
         registry.register(new Registration("x", A));
-        Breaker breaker = new Breaker(store, registry, 3, Runnable::run, new TestClock());
+        Breaker breaker = new Breaker(store, registry, Quarantine.seed(3), Runnable::run, new TestClock());
         breaker.report("x", A, Outcome.CONNECT_FAILED); // counted in the store
         assertEquals(1, store.reports.get());
         store.down.set(true);
@@ -163,7 +163,7 @@ class BreakerTest {
         CountingStore store = new CountingStore(new MemoryStore());
         Registry registry = new Registry(store);
         registry.register(new Registration("x", A));
-        Breaker breaker = new Breaker(store, registry, 1, Runnable::run, new TestClock());
+        Breaker breaker = new Breaker(store, registry, Quarantine.seed(1), Runnable::run, new TestClock());
         store.down.set(true);
         // a report for a service that no longer lists the address (it was deregistered meanwhile)
         for (int i = 0; i < 3; i++) breaker.report("gone", A, Outcome.CONNECT_FAILED);
@@ -177,7 +177,7 @@ class BreakerTest {
         CountingStore store = new CountingStore(new MemoryStore());
         Registry registry = new Registry(store);
         registry.register(new Registration("s", A));
-        Breaker breaker = new Breaker(store, registry, 100, Runnable::run, clock);
+        Breaker breaker = new Breaker(store, registry, Quarantine.seed(100), Runnable::run, clock);
         store.down.set(true);
         breaker.report("s", A, Outcome.CONNECT_FAILED);
         assertEquals(1, store.reports.get(), "the store was asked, and failed");
@@ -201,7 +201,7 @@ class BreakerTest {
         registry.register(new Registration("s", A));
         ReportQueue reports = new ReportQueue(10, Clock.SYSTEM);
         reports.close(); // the gateway is stopping: the queue refuses what comes
-        Breaker breaker = new Breaker(store, registry, 1, reports, Clock.SYSTEM);
+        Breaker breaker = new Breaker(store, registry, Quarantine.seed(1), reports, Clock.SYSTEM);
         assertDoesNotThrow(() -> breaker.report("s", A, Outcome.CONNECT_FAILED), "a failure's report");
         assertDoesNotThrow(() -> breaker.report("s", A, Outcome.SUCCESS), "the reset after it");
         assertEquals(Map.of("s", List.of(A.url())), store.registry(), "dropped, not applied");

@@ -83,7 +83,7 @@ class ClientBodyTest extends GatewayTest {
     }
 
     String healthy(Backend replica) {
-        return "{\"services\":[{\"name\":\"svc\",\"replicas\":[{\"address\":\"" + replica.address() + "\",\"failures\":0}]}],\"store\":\"UP\"}";
+        return "{\"services\":[{\"name\":\"svc\",\"replicas\":[{\"address\":\"" + replica.address() + "\",\"failures\":0,\"state\":\"active\",\"ejections\":0}],\"ejected\":[]}],\"store\":\"UP\"}";
     }
 
     @Test

@@ -23,7 +23,27 @@ class ConfigTest {
         assertEquals(new Config(InetAddress.getByName("0.0.0.0"), 7171, Optional.empty(), 3, Duration.ofMillis(1000), Duration.ofMillis(30000),
                 Config.RequestThreads.VIRTUAL, "", Optional.empty(), Duration.ofMillis(5000), Duration.ofMillis(30_000), 32L << 20, 1000,
                 Optional.empty(), List.of(), Duration.ofMillis(10_000), 32 * 1024, Duration.ofMillis(10_000), false,
-                AdminToken.NONE, new Store.Limits(4096, 256)), c);
+                AdminToken.NONE, new Store.Limits(4096, 256),
+
+                Duration.ofMillis(30_000), Duration.ofMillis(300_000), "/", 50, false), c);
+    }
+
+    @Test
+    void ejectionFlagsAndTheirVariables() {
+        Config c = Config.parse(List.of("--ejection-time-ms", "500", "--max-ejection-time-ms=4000", "--probe-path", "/health?deep=1",
+                "--max-eviction-percent", "100", "--allow-empty-service"), Map.of());
+        assertEquals(Duration.ofMillis(500), c.ejectionTime());
+        assertEquals(Duration.ofMillis(4000), c.maxEjectionTime());
+        assertEquals("/health?deep=1", c.probePath());
+        assertEquals(100, c.maxEvictionPercent());
+        assertTrue(c.allowEmptyService());
+        Config env = Config.parse(List.of(), Map.of("GATEWAY_EJECTION_TIME_MS", "10", "GATEWAY_MAX_EJECTION_TIME_MS", "10",
+                "GATEWAY_PROBE_PATH", "/up", "GATEWAY_MAX_EVICTION_PERCENT", "1", "GATEWAY_ALLOW_EMPTY_SERVICE", "true"));
+        Quarantine q = env.quarantine();
+        assertEquals(List.of(3, Duration.ofMillis(10), Duration.ofMillis(10), 1, true),
+                List.of(q.threshold(), q.ejectionTime(), q.maxEjectionTime(), q.maxEvictionPercent(), q.allowEmptyService()));
+        assertEquals("/up", env.probePath());
+        assertFalse(Config.parse(List.of("--allow-empty-service=false"), Map.of("GATEWAY_ALLOW_EMPTY_SERVICE", "true")).allowEmptyService());
     }
 
     @Test
@@ -70,6 +90,14 @@ class ConfigTest {
             --port               | -1      | --port: -1 is not in 0-65535
             --port               | 65536   | --port: 65536 is not in 0-65535
             --failure-threshold  | 0       | --failure-threshold: 0 must be at least 1
+            --ejection-time-ms   | 0       | --ejection-time-ms: must be at least 1
+            --ejection-time-ms   | 400000  | --max-ejection-time-ms: 300000 is below --ejection-time-ms 400000
+            --max-ejection-time-ms | 29999 | --max-ejection-time-ms: 29999 is below --ejection-time-ms 30000
+            --max-ejection-time-ms | 5m    | --max-ejection-time-ms: '5m' is not a whole number
+            --probe-path         | health  | --probe-path: 'health' must start with / and be printable ASCII without spaces
+            --probe-path         | '/a b'  | --probe-path: '/a b' must start with / and be printable ASCII without spaces
+            --max-eviction-percent | 0     | --max-eviction-percent: 0 is not in 1-100
+            --max-eviction-percent | 101   | --max-eviction-percent: 101 is not in 1-100
             --header-timeout-ms  | 0       | --header-timeout-ms: must be at least 1
             --header-timeout-ms  | 1s      | --header-timeout-ms: '1s' is not a whole number
             --max-header-bytes   | 1023    | --max-header-bytes: 1023 is not in 1024-67108864

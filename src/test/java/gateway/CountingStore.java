@@ -49,13 +49,49 @@ final class CountingStore implements Store {
     }
 
     @Override
-    public Failure recordFailure(String service, String address, int threshold) {
+    public Failure recordFailure(String service, String address, Quarantine quarantine, long nowMillis) {
         try {
             up();
-            return store.recordFailure(service, address, threshold);
+            return store.recordFailure(service, address, quarantine, nowMillis);
         } finally {
             reports.incrementAndGet();
         }
+    }
+
+    @Override
+    public boolean hold(String service, String address) {
+        up();
+        return store.hold(service, address);
+    }
+
+    @Override
+    public List<Ejection> ejections() {
+        up();
+        return store.ejections();
+    }
+
+    @Override
+    public boolean claimProbe(String address, long nowMillis, long leaseMillis) {
+        up();
+        return store.claimProbe(address, nowMillis, leaseMillis);
+    }
+
+    @Override
+    public List<String> probePassed(String address) {
+        up();
+        return store.probePassed(address);
+    }
+
+    @Override
+    public java.util.Optional<Ejection> probeFailed(String address, Quarantine quarantine, long nowMillis) {
+        up();
+        return store.probeFailed(address, quarantine, nowMillis);
+    }
+
+    @Override
+    public boolean succeeded(String address, int needed) {
+        up();
+        return store.succeeded(address, needed);
     }
 
     @Override

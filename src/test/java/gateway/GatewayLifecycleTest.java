@@ -111,7 +111,7 @@ class GatewayLifecycleTest {
 
     @Test
     void theBreakerCountsEvictions() throws Exception {
-        try (Gateway gateway = start(new MemoryStore(), "--failure-threshold", "1")) {
+        try (Gateway gateway = start(new MemoryStore(), "--failure-threshold", "1", "--allow-empty-service")) {
             Client client = new Client(gateway.uri());
             client.register("svc", Backend.refusing());
             assertEquals(502, client.get("/svc/").statusCode());

@@ -23,7 +23,7 @@ class JarIT {
             assertEquals(201, client.register("client-service", Backend.refusing()).statusCode());
             for (int i = 0; i < 4; i++) assertEquals("good", client.get("/client-service/hello").body());
             assertEquals("{\"services\":[{\"name\":\"client-service\",\"replicas\":[{\"address\":\"" + good.address()
-                    + "\",\"failures\":0}]}],\"store\":\"UP\"}", client.get("/services").body());
+                    + "\",\"failures\":0,\"state\":\"active\",\"ejections\":0}],\"ejected\":[]}],\"store\":\"UP\"}", client.get("/services").body());
             assertTrue(gw.stderrText().contains("evicted http://127.0.0.1:"), gw.stderrText());
         }
     }

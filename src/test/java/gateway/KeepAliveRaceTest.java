@@ -34,7 +34,7 @@ class KeepAliveRaceTest {
             assertEquals(List.of("GET /0 HTTP/1.1", "POST /1 HTTP/1.1", "POST /2 HTTP/1.1"),
                     replica.requestLines.stream().map(String::strip).toList(), "each request reached the replica once");
             assertEquals("{\"services\":[{\"name\":\"svc\",\"replicas\":[{\"address\":\"" + replica.address()
-                    + "\",\"failures\":0}]}],\"store\":\"UP\"}", client.get("/services").body());
+                    + "\",\"failures\":0,\"state\":\"active\",\"ejections\":0}],\"ejected\":[]}],\"store\":\"UP\"}", client.get("/services").body());
         }
     }
 }

@@ -61,7 +61,7 @@ class LoopIntegrationTest {
         assertLoopDetected(get(client, "/loop/x"));
         assertEquals(200, get(client, "/health").statusCode());
         assertEquals("{\"services\":[{\"name\":\"loop\",\"replicas\":[{\"address\":\"http://127.0.0.1:" + gateway.port()
-                + "/loop\",\"failures\":0}]}],\"store\":\"UP\"}", get(client, "/services").body(), "a 508 is an answer, not a failure");
+                + "/loop\",\"failures\":0,\"state\":\"active\",\"ejections\":0}],\"ejected\":[]}],\"store\":\"UP\"}", get(client, "/services").body(), "a 508 is an answer, not a failure");
     }
 
     @Test

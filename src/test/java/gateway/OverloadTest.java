@@ -90,7 +90,7 @@ class OverloadTest {
                     () -> uploadsEnded.get() == uploadsStarted.get());
             assertEquals("ok", client.get("/svc/").body());
             assertEquals("{\"services\":[{\"name\":\"svc\",\"replicas\":[{\"address\":\"" + replica.address()
-                    + "\",\"failures\":0}]}],\"store\":\"UP\"}", client.get("/services").body());
+                    + "\",\"failures\":0,\"state\":\"active\",\"ejections\":0}],\"ejected\":[]}],\"store\":\"UP\"}", client.get("/services").body());
         }
     }
 

@@ -133,15 +133,17 @@ class ProxyIntegrationTest extends GatewayTest {
             assertEquals(200, response.statusCode());
             assertEquals("good", response.body());
         }
-        assertEquals("{\"services\":[{\"name\":\"svc\",\"replicas\":[{\"address\":\"" + good.address() + "\",\"failures\":0}]}],\"store\":\"UP\"}",
-                client.get("/services").body());
+        String services = client.get("/services").body();
+        assertTrue(services.startsWith("{\"services\":[{\"name\":\"svc\",\"replicas\":[{\"address\":\"" + good.address()
+                + "\",\"failures\":0,\"state\":\"active\",\"ejections\":0}],\"ejected\":[{\"address\":\"" + dead
+                + "\",\"ejections\":1,\"probeInMs\":"), "ejected, and remembered for its probe: " + services);
         assertEquals(List.of(Address.parse(good.address())), gateway.registry().snapshot().get("svc").replicas());
         assertEquals(6, good.hits.get());
     }
 
     @Test
     void aSuccessResetsTheCountSoOnlyConsecutiveFailuresEvict() throws Exception {
-        startGateway("--failure-threshold", "2");
+        startGateway("--failure-threshold", "2", "--allow-empty-service"); // one replica: the guard would keep it
         AtomicBoolean failing = new AtomicBoolean(true);
         Backend flaky = closeLater(Backend.start(exchange -> Backend.reply(exchange, failing.get() ? 503 : 200, "")));
         client.register("svc", flaky.address());
@@ -157,7 +159,7 @@ class ProxyIntegrationTest extends GatewayTest {
 
     @Test
     void aReplicaReRegisteredAfterAnEvictionStartsFromZeroFailures() throws Exception {
-        startGateway("--failure-threshold", "3");
+        startGateway("--failure-threshold", "3", "--allow-empty-service"); // one replica: the guard would keep it
         int inFlight = 11;
         CountDownLatch allArrived = new CountDownLatch(inFlight);
         Backend sick = closeLater(Backend.start(exchange -> {
@@ -175,15 +177,17 @@ class ProxyIntegrationTest extends GatewayTest {
         for (Thread t : requests) t.join();
         assertEquals(503, client.get("/svc/").statusCode(), "evicted by the first three failures");
 
+        assertEquals(202, client.register("svc", sick.address()).statusCode(), "ejected: a heartbeat is held for its probe");
+        assertEquals(200, client.deregister("svc", sick.address()).statusCode(), "deregistered while ejected: forgotten");
         assertEquals(201, client.register("svc", sick.address()).statusCode());
 
-        assertEquals("{\"services\":[{\"name\":\"svc\",\"replicas\":[{\"address\":\"" + sick.address() + "\",\"failures\":0}]}],\"store\":\"UP\"}",
+        assertEquals("{\"services\":[{\"name\":\"svc\",\"replicas\":[{\"address\":\"" + sick.address() + "\",\"failures\":0,\"state\":\"active\",\"ejections\":0}],\"ejected\":[]}],\"store\":\"UP\"}",
                 client.get("/services").body(), "the eight late failures left nothing behind");
     }
 
     @Test
     void aReplicaListedInTwoServicesIsEvictedFromBoth() throws Exception {
-        startGateway("--failure-threshold", "3");
+        startGateway("--failure-threshold", "3", "--allow-empty-service"); // each service's only replica: the guard would keep it
         String dead = Backend.refusing();
         client.register("x", dead);
         client.register("y", dead);
@@ -193,7 +197,11 @@ class ProxyIntegrationTest extends GatewayTest {
 
         assertEquals(503, client.get("/y/").statusCode());
         assertEquals(503, client.get("/x/").statusCode(), "one server: gone from every service that listed it");
-        assertEquals("{\"services\":[],\"store\":\"UP\"}", client.get("/services").body());
+        String services = client.get("/services").body();
+        for (String name : List.of("x", "y")) {
+            assertTrue(services.contains("{\"name\":\"" + name + "\",\"replicas\":[],\"ejected\":[{\"address\":\"" + dead
+                    + "\",\"ejections\":1,"), "no replica to route to, one ejected: " + services);
+        }
     }
 
     @Test

@@ -165,7 +165,10 @@ class RedisStoreContractTest extends StoreContract {
 
         store.recordFailure(USERS, B, 1);
 
-        assertEquals(Set.of(), admin.keys("*"), "no service set, no counter, no index");
+        assertEquals(Set.of(PREFIX + "gateway:ejected", PREFIX + "gateway:ejection#" + B), admin.keys("*"),
+                "no service set, no counter, no index: only B's ejection, remembered for its probe");
+        assertEquals(Map.of("ejections", "1", "services", USERS, "probeAt", "30000", "successes", "0"),
+                admin.hgetAll(PREFIX + "gateway:ejection#" + B));
     }
 
     @Test

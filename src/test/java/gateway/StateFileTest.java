@@ -46,7 +46,7 @@ class StateFileTest {
     void anEvictionIsWrittenToo() throws Exception {
         Path file = dir.resolve("registry.json");
         try (Gateway g = Gateway.start(Config.parse(List.of("--bind", "127.0.0.1", "--port", "0", "--state-file", file.toString(),
-                "--failure-threshold", "1"), Map.of()))) {
+                "--failure-threshold", "1", "--allow-empty-service"), Map.of()))) { // one replica: the guard would keep it
             new Client(g.uri()).register("svc", Backend.refusing());
             assertEquals(502, new Client(g.uri()).get("/svc/").statusCode());
         }
@@ -83,7 +83,7 @@ class StateFileTest {
             var response = client.deregister("svc", "h:1");
             assertEquals(503, response.statusCode(), response.body());
             assertTrue(ApiIntegrationTest.json(response).get("error").asText().contains("cannot be written"), response.body());
-            assertEquals("{\"services\":[{\"name\":\"svc\",\"replicas\":[{\"address\":\"http://h:1\",\"failures\":0}]}],\"store\":\"UP\"}",
+            assertEquals("{\"services\":[{\"name\":\"svc\",\"replicas\":[{\"address\":\"http://h:1\",\"failures\":0,\"state\":\"active\",\"ejections\":0}],\"ejected\":[]}],\"store\":\"UP\"}",
                     client.get("/services").body(), "still registered: the client was told it was not removed");
         }
     }

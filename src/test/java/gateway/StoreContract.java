@@ -127,7 +127,8 @@ abstract class StoreContract {
 
         assertEquals(new Store.Failure(1, List.of()), store.recordFailure(USERS, A, 3));
         assertEquals(new Store.Failure(2, List.of()), store.recordFailure(USERS, A, 3));
-        assertEquals(new Store.Failure(3, List.of(USERS)), store.recordFailure(USERS, A, 3));
+        assertEquals(new Store.Failure(3, List.of(USERS), 1, 30_000, false), store.recordFailure(USERS, A, 3),
+                "ejected: first probe after the default 30 s");
 
         assertEquals(Map.of(USERS, List.of(B)), store.registry());
         assertEquals(Map.of(A, 0L), store.failures(List.of(A)), "eviction deletes the counter");
@@ -224,7 +225,7 @@ abstract class StoreContract {
         store.recordFailure(USERS, A, 3);
         Store.Failure third = store.recordFailure(ORDERS, A, 3); // one address, one server, one run of failures
 
-        assertEquals(new Store.Failure(3, List.of("audit", ORDERS, USERS)), third);
+        assertEquals(new Store.Failure(3, List.of("audit", ORDERS, USERS), 1, 30_000, false), third);
         assertEquals(Map.of(USERS, List.of(B)), store.registry(), "gone from users, and orders and audit are empty");
         assertEquals(0, store.recordFailure(USERS, A, 3).count(), "a late report from users is dropped");
     }
@@ -379,6 +380,133 @@ abstract class StoreContract {
         assertEquals(results.getFirst().generation(), store.contents().generation());
         assertEquals(4, results.stream().mapToLong(Store.Reseeded::added).sum(), "each missing replica added once: " + results);
         assertEquals(Map.of(USERS, List.of(A, B, C), ORDERS, List.of(A)), store.registry());
+    }
+
+    /** The gateway's defaults (50 %, never the last), threshold 1, no jitter: a probe is due exactly 1000 ms after. */
+    static final Quarantine GUARDED = new Quarantine(1, java.time.Duration.ofMillis(1000), java.time.Duration.ofMillis(3000),
+            50, false, () -> 0);
+
+    @Test
+    void theLastReplicaOfAServiceIsNeverEjectedAndItsFailuresGoOnCounting() {
+        store.add(USERS, A);
+
+        Store.Failure first = store.recordFailure(USERS, A, GUARDED, 0);
+        Store.Failure second = store.recordFailure(USERS, A, GUARDED, 0);
+
+        assertEquals(new Store.Failure(1, List.of(), 0, 0, true), first);
+        assertEquals(new Store.Failure(2, List.of(), 0, 0, true), second);
+        assertEquals(Map.of(USERS, List.of(A)), store.registry());
+        assertEquals(List.of(), store.ejections());
+    }
+
+    @Test
+    void noMoreThanTheShareOfAServiceIsEjectedCountingThoseEjectedAlready() {
+        store.add(USERS, A);
+        store.add(USERS, B);
+        store.add(USERS, C);
+        store.add(ORDERS, C);
+        store.add(ORDERS, B);
+
+        assertEquals(new Store.Failure(1, List.of(USERS), 1, 1000, false), store.recordFailure(USERS, A, GUARDED, 5));
+        assertTrue(store.recordFailure(USERS, B, GUARDED, 5).guarded(), "2 of 3 would be over 50 %");
+        assertTrue(store.recordFailure(ORDERS, C, GUARDED, 5).guarded(), "one address leaves all its services or none: orders cannot lose C");
+        assertEquals(Map.of(USERS, List.of(B, C), ORDERS, List.of(B, C)), store.registry());
+        assertEquals(List.of(new Store.Ejection(A, 1, List.of(USERS), 1005, 0)), store.ejections());
+    }
+
+    @Test
+    void aHeartbeatOfAnEjectedReplicaIsHeldNotAdmitted() {
+        store.add(USERS, A);
+        store.add(USERS, B);
+        store.recordFailure(USERS, A, GUARDED, 0);
+
+        assertTrue(store.hold(USERS, A));
+        assertTrue(store.hold(ORDERS, A), "a new service is remembered for its return");
+        assertFalse(store.hold(USERS, B), "B is not ejected: registered as usual");
+
+        assertEquals(Map.of(USERS, List.of(B)), store.registry());
+        assertEquals(List.of(new Store.Ejection(A, 1, List.of(ORDERS, USERS), 1000, 0)), store.ejections());
+    }
+
+    @Test
+    void aProbeIsClaimedOnceWhenDueAndAPassingOneBringsTheReplicaBackRecovering() {
+        store.add(USERS, A);
+        store.add(USERS, B);
+        store.recordFailure(USERS, A, GUARDED, 0);
+        store.hold(ORDERS, A);
+
+        assertFalse(store.claimProbe(A, 999, 5000), "not due");
+        assertTrue(store.claimProbe(A, 1000, 5000));
+        assertFalse(store.claimProbe(A, 1000, 5000), "claimed: no second probe");
+        assertFalse(store.claimProbe(B, 1000, 5000), "not ejected");
+
+        assertEquals(List.of(ORDERS, USERS), store.probePassed(A));
+        assertEquals(Map.of(USERS, List.of(A, B), ORDERS, List.of(A)), store.registry());
+        assertEquals(List.of(new Store.Ejection(A, 1, List.of(), 0, 0)), store.ejections(), "recovering");
+        assertEquals(List.of(), store.probePassed(A), "only once");
+        assertFalse(store.claimProbe(A, 99_999, 5000), "back in routing: nothing to probe");
+    }
+
+    @Test
+    void aFailingProbeDoublesTheWaitUpToTheCap() {
+        store.add(USERS, A);
+        store.add(USERS, B);
+        store.recordFailure(USERS, A, GUARDED, 0);
+
+        assertTrue(store.claimProbe(A, 1000, 5000));
+        assertEquals(new Store.Ejection(A, 2, List.of(USERS), 3000, 0), store.probeFailed(A, GUARDED, 1000).orElseThrow());
+        assertTrue(store.claimProbe(A, 3000, 5000), "the failed probe released its claim");
+        assertEquals(new Store.Ejection(A, 3, List.of(USERS), 6000, 0), store.probeFailed(A, GUARDED, 3000).orElseThrow(), "capped at 3000");
+        assertEquals(java.util.Optional.empty(), store.probeFailed(B, GUARDED, 3000));
+        assertEquals(Map.of(USERS, List.of(B)), store.registry());
+    }
+
+    @Test
+    void aRecoveringReplicaIsEjectedAtItsFirstFailureForLongerAndARunOfSuccessesClearsIt() {
+        Quarantine three = new Quarantine(3, java.time.Duration.ofMillis(1000), java.time.Duration.ofMillis(60_000), 50, false, () -> 0);
+        store.add(USERS, A);
+        store.add(USERS, B);
+        for (int i = 0; i < 3; i++) store.recordFailure(USERS, A, three, 0);
+        store.probePassed(A);
+
+        assertEquals(new Store.Failure(1, List.of(USERS), 2, 2000, false), store.recordFailure(USERS, A, three, 10), "half-open: one failure");
+        store.probePassed(A);
+        assertFalse(store.succeeded(A, 3));
+        assertFalse(store.succeeded(A, 3));
+        store.recordFailure(USERS, B, three, 20); // B's failure is B's: A's run goes on
+        assertTrue(store.succeeded(A, 3), "three in a row");
+        assertEquals(List.of(), store.ejections());
+        assertFalse(store.succeeded(A, 3), "nothing to recover from");
+        assertEquals(new Store.Failure(1, List.of()), store.recordFailure(USERS, A, three, 30), "healthy again: the full threshold");
+    }
+
+    @Test
+    void deregisteringAnEjectedReplicaForgetsItOnceNoServiceHoldsIt() {
+        store.add(USERS, A);
+        store.add(USERS, B);
+        store.recordFailure(USERS, A, GUARDED, 0);
+        store.hold(ORDERS, A);
+
+        assertTrue(store.remove(USERS, A));
+        assertEquals(List.of(new Store.Ejection(A, 1, List.of(ORDERS), 1000, 0)), store.ejections());
+        assertTrue(store.remove(ORDERS, A));
+        assertEquals(List.of(), store.ejections());
+        assertFalse(store.remove(ORDERS, A));
+    }
+
+    @Test
+    void concurrentFailuresOfEveryReplicaNeverEmptyTheService() throws Exception {
+        for (String a : List.of(A, B, C)) store.add(USERS, a);
+        List<Callable<Store.Failure>> failing = new ArrayList<>();
+        for (int i = 0; i < 24; i++) {
+            String address = List.of(A, B, C).get(i % 3);
+            failing.add(() -> store.recordFailure(USERS, address, GUARDED, 0));
+        }
+
+        List<Store.Failure> results = concurrently(failing);
+
+        assertEquals(1, results.stream().filter(Store.Failure::evicted).count(), "one of three: 50 % rounds down to 1");
+        assertEquals(2, store.registry().get(USERS).size());
     }
 
     /** Runs {@code task} on {@code threads} threads released together; returns every result. */
