@@ -67,14 +67,6 @@ final class Api {
             if (isOwn(r.address(), ownPort)) {
                 throw new HttpError(400, "address " + r.address().url() + " is the gateway itself: every request would loop");
             }
-            if (store.hold(r.service(), r.address().url())) {
-                Map<String, Object> body = answer(r);
-                body.put("ejected", true);
-                body.put("message", "replica " + r.address().url() + " is ejected after failing; it rejoins '" + r.service()
-                        + "' after a passing probe");
-                Json.send(exchange, 202, body);
-                return;
-            }
             boolean added;
             try {
                 added = registry.register(r);
@@ -83,6 +75,12 @@ final class Api {
                 // request until someone removes a replica; it is no server failure, and a 5xx would
                 // invite blind retries and count against the gateway's error rate.
                 throw new HttpError(409, e.getMessage(), Map.of("limit", e.limit, "max", e.max));
+            } catch (Store.Held e) {
+                Map<String, Object> body = answer(r);
+                body.put("ejected", true);
+                body.put("message", e.getMessage());
+                Json.send(exchange, 202, body);
+                return;
             }
             Json.send(exchange, added ? 201 : 200, answer(r));
         } else if (registry.deregister(r)) {

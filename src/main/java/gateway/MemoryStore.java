@@ -93,6 +93,7 @@ final class MemoryStore implements Store {
         try {
             SortedSet<String> replicas = services.get(service);
             if (replicas != null && replicas.contains(address)) return false; // a heartbeat is never refused
+            if (hold(service, address)) throw new Held(service, address); // the lock is reentrant: one step
             if (replicas == null && services.size() >= limits.maxServices()) throw limits.servicesFull(service);
             if (replicas != null && replicas.size() >= limits.maxReplicasPerService()) throw limits.replicasFull(service);
             return put(service, address);

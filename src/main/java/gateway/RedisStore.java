@@ -56,15 +56,22 @@ final class RedisStore implements Store {
     /** {@link #ping()} answers "down" after this: a Redis that takes longer is of no use to /health. */
     static final Duration PING_DEADLINE = Duration.ofMillis(500);
 
-    // KEYS: service set, failure counter, index. ARGV: address, service, channel, max services,
-    // max replicas per service. A new registration starts from zero failures; a heartbeat (already
-    // registered) keeps the count and is never refused. The limits are checked in the same script
-    // as the add, so gateways sharing this Redis cannot overshoot them together: -1 is "too many
-    // services", -2 "too many replicas".
+    // KEYS: service set, failure counter, index, ejection. ARGV: address, service, channel, max
+    // services, max replicas per service. A new registration starts from zero failures; a heartbeat
+    // (already registered) keeps the count and is never refused. An ejected address is held for
+    // the service instead of added (-3; as HOLD, in the same step, so no heartbeat slips in between
+    // an ejection and the add). The limits are checked in the same script as the add, so gateways
+    // sharing this Redis cannot overshoot them together: -1 is "too many services", -2 "too many replicas".
     private static final RedisScript ADD = new RedisScript("""
             if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then
               redis.call('SADD', KEYS[3], ARGV[2])
               return 0
+            end
+            local held = redis.call('HGET', KEYS[4], 'services')
+            if held and held ~= '' then
+              for name in string.gmatch(held, '%S+') do if name == ARGV[2] then return -3 end end
+              redis.call('HSET', KEYS[4], 'services', held .. ' ' .. ARGV[2])
+              return -3
             end
             if redis.call('SISMEMBER', KEYS[3], ARGV[2]) == 0
                 and redis.call('SCARD', KEYS[3]) >= tonumber(ARGV[4]) then return -1 end
@@ -284,10 +291,11 @@ final class RedisStore implements Store {
 
     @Override
     public boolean add(String service, String address) {
-        List<String> keys = List.of(key(service), key(Store.failureKey(address)), key(INDEX_KEY));
+        List<String> keys = List.of(key(service), key(Store.failureKey(address)), key(INDEX_KEY), key(EJECTION_PREFIX + address));
         List<String> args = List.of(address, service, changesChannel(),
                 Integer.toString(limits.maxServices()), Integer.toString(limits.maxReplicasPerService()));
         long added = (Long) run(ADD, keys, args);
+        if (added == -3) throw new Held(service, address);
         if (added == -1) throw limits.servicesFull(service);
         if (added == -2) throw limits.replicasFull(service);
         return added == 1;

@@ -121,8 +121,20 @@ interface Store extends AutoCloseable {
      *
      * @throws Full when the replica is new and the store's {@link Limits} leave no room for it;
      *         checked in the same atomic step as the add, so several gateways cannot overshoot
+     * @throws Held when the address is ejected: held for the service instead, in the same step
      */
     boolean add(String service, String address);
+
+    /**
+     * Thrown by {@link #add} for an ejected address: it was not added but held for the service
+     * (as {@link #hold} does), in the same atomic step, so a heartbeat racing with the ejection
+     * cannot put a failing replica back into routing.
+     */
+    final class Held extends RuntimeException {
+        Held(String service, String address) {
+            super("replica " + address + " is ejected after failing; it rejoins '" + service + "' after a passing probe");
+        }
+    }
 
     /** Removes a replica and its failure counter; true when it was registered. */
     boolean remove(String service, String address);

@@ -75,8 +75,8 @@ class ApiIntegrationTest {
         }
         assertEquals(201, client.send("POST", "/register", "{\"service\":\"a\",\"address\":\"http://x\"}\r\n \t").statusCode(),
                 "trailing white space is not garbage");
-        assertEquals("{\"services\":[{\"name\":\"a\",\"replicas\":[{\"address\":\"http://x\",\"failures\":0}]}],\"store\":\"UP\"}",
-                client.get("/services").body(), "only the clean registration was stored");
+        assertEquals("{\"services\":[{\"name\":\"a\",\"replicas\":[{\"address\":\"http://x\",\"failures\":0,\"state\":\"active\","
+                + "\"ejections\":0}],\"ejected\":[]}],\"store\":\"UP\"}", client.get("/services").body(), "only the clean registration was stored");
     }
 
     @Test

@@ -207,6 +207,7 @@ abstract class StoreContract {
         store.recordFailure(USERS, A, 3);
 
         assertEquals(Map.of(A, 0L), store.failures(List.of(A)), "nothing counted for a replica that is gone");
+        assertTrue(store.remove(USERS, A), "its operator deregisters the ejected replica (else it returns through a probe)");
         assertTrue(store.add(USERS, A));
         assertEquals(Map.of(A, 0L), store.failures(List.of(A)), "the re-registered replica starts from zero");
         assertFalse(store.recordFailure(USERS, A, 3).evicted());
@@ -235,6 +236,7 @@ abstract class StoreContract {
         int threads = 16;
         int threshold = 5;
         for (int round = 0; round < 20; round++) {
+            store.remove(USERS, A); // deregistered by its operator: the last round's ejection is forgotten
             store.add(USERS, A);
             store.add(USERS, B);
             store.resetFailures(A);
@@ -274,7 +276,7 @@ abstract class StoreContract {
             assertTrue(small.remove(USERS, B));
             assertTrue(small.add(USERS, C), "a removal frees room");
             assertTrue(small.recordFailure(ORDERS, A, 1).evicted()); // A leaves users and orders: orders is gone
-            assertTrue(small.add("audit", A), "so does an eviction");
+            assertTrue(small.add("audit", C), "so does an eviction");
         }
     }
 
@@ -423,6 +425,21 @@ abstract class StoreContract {
         assertTrue(store.hold(USERS, A));
         assertTrue(store.hold(ORDERS, A), "a new service is remembered for its return");
         assertFalse(store.hold(USERS, B), "B is not ejected: registered as usual");
+
+        assertEquals(Map.of(USERS, List.of(B)), store.registry());
+        assertEquals(List.of(new Store.Ejection(A, 1, List.of(ORDERS, USERS), 1000, 0)), store.ejections());
+    }
+
+    @Test
+    void anAddOfAnEjectedAddressHoldsItInTheSameStepInsteadOfAdmittingIt() {
+        // A heartbeat that checked hold() just before the ejection must not re-add the replica:
+        // the add itself refuses an ejected address (Api answers 202), with no window between.
+        store.add(USERS, A);
+        store.add(USERS, B);
+        store.recordFailure(USERS, A, GUARDED, 0);
+
+        assertThrows(Store.Held.class, () -> store.add(USERS, A));
+        assertThrows(Store.Held.class, () -> store.add(ORDERS, A), "a new service is remembered for its return");
 
         assertEquals(Map.of(USERS, List.of(B)), store.registry());
         assertEquals(List.of(new Store.Ejection(A, 1, List.of(ORDERS, USERS), 1000, 0)), store.ejections());
