@@ -41,7 +41,8 @@ record Config(
         Duration shutdownGrace,
         boolean accessLog,
         AdminToken adminToken,
-        Store.Limits limits) {
+        Store.Limits limits,
+        UpstreamClient upstream) {
 
     static final String DEFAULT_BIND = "0.0.0.0";
     static final int DEFAULT_PORT = 7171;
@@ -78,6 +79,22 @@ record Config(
     static final int DEFAULT_MAX_REPLICAS_PER_SERVICE = Store.Limits.DEFAULT.maxReplicasPerService();
     /** A token file is a line or two; anything larger is the wrong file. */
     static final int MAX_TOKEN_FILE_BYTES = 4096;
+
+    static final UpstreamClient DEFAULT_UPSTREAM = UpstreamClient.HTTPCLIENT;
+
+    /** {@code --upstream}: the HTTP client that carries attempts to replicas (see {@link Upstream}). */
+    enum UpstreamClient {
+        /** java.net.http.HttpClient: {@link HttpClientUpstream}. */
+        HTTPCLIENT,
+        /** Blocking HTTP/1.1 on pooled sockets, on the request's thread: {@link SocketUpstream}. */
+        SOCKETS;
+
+        /** As written on the command line: lower case. */
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
 
     /** A gateway id is a Via received-by token (RFC 9110 §7.6.3); kept to a safe subset. */
     private static final Pattern GATEWAY_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
@@ -156,7 +173,10 @@ record Config(
             new Flag("--max-services", "GATEWAY_MAX_SERVICES", "N",
                     "services the registry holds; a new one beyond is 409 (default " + DEFAULT_MAX_SERVICES + ")"),
             new Flag("--max-replicas-per-service", "GATEWAY_MAX_REPLICAS_PER_SERVICE", "N",
-                    "replicas of one service; a new one beyond is 409 (default " + DEFAULT_MAX_REPLICAS_PER_SERVICE + ")"));
+                    "replicas of one service; a new one beyond is 409 (default " + DEFAULT_MAX_REPLICAS_PER_SERVICE + ")"),
+            new Flag("--upstream", "GATEWAY_UPSTREAM", "httpclient|sockets",
+                    "upstream HTTP client: the JDK's HttpClient, or blocking HTTP/1.1 on pooled sockets (default "
+                            + DEFAULT_UPSTREAM + ")"));
 
     Config {
         Objects.requireNonNull(bind, "bind");
@@ -188,6 +208,7 @@ record Config(
         if (shutdownGrace.isNegative()) throw new IllegalArgumentException("--shutdown-grace-ms: must be 0 or more");
         Objects.requireNonNull(adminToken, "adminToken");
         Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(upstream, "upstream");
     }
 
     /**
@@ -238,7 +259,8 @@ record Config(
                 Duration.ofMillis(integer(values, "--shutdown-grace-ms", DEFAULT_SHUTDOWN_GRACE_MS)),
                 bool(values, "--access-log", DEFAULT_ACCESS_LOG),
                 adminToken(values),
-                limits(values));
+                limits(values),
+                upstream(values.get("--upstream")));
     }
 
     /**
@@ -319,6 +341,14 @@ record Config(
             if (threads.toString().equals(kind)) return threads;
         }
         throw new IllegalArgumentException("--executor: '" + kind + "' is not virtual or platform");
+    }
+
+    private static UpstreamClient upstream(String kind) {
+        if (kind == null) return DEFAULT_UPSTREAM;
+        for (UpstreamClient client : UpstreamClient.values()) {
+            if (client.toString().equals(kind)) return client;
+        }
+        throw new IllegalArgumentException("--upstream: '" + kind + "' is not httpclient or sockets");
     }
 
     /** Empty (as {@code GATEWAY_STATE_FILE=} leaves it) is none. */

@@ -87,7 +87,10 @@ final class Gateway implements AutoCloseable {
             LOG.warning("store unreachable at start (" + e.getMessage() + "); routing waits for it to answer");
         }
         this.watch = store.watch(registry, config.resyncInterval(), clock);
-        this.upstream = new HttpClientUpstream(config.connectTimeout());
+        this.upstream = switch (config.upstream()) {
+            case HTTPCLIENT -> new HttpClientUpstream(config.connectTimeout());
+            case SOCKETS -> new SocketUpstream(config.connectTimeout(), clock);
+        };
         this.reports = store.reports(clock); // in order: each replica's reports apply in the order its attempts ended
         this.breaker = new Breaker(store, registry, config.failureThreshold(), reports, clock);
         this.id = config.gatewayId().orElseGet(() -> "gw-" + HexFormat.of().toHexDigits(new SecureRandom().nextInt()));
@@ -166,7 +169,7 @@ final class Gateway implements AutoCloseable {
         }
         gateway.server.start();
         LOG.info("listening on " + gateway.uri() + " (store " + config.redis().map(RedisUrl::toString).orElse("memory") + ", executor " + config.executor()
-                + ", failure threshold " + config.failureThreshold() + ", Via id " + gateway.id + ")");
+                + ", upstream " + config.upstream() + ", failure threshold " + config.failureThreshold() + ", Via id " + gateway.id + ")");
         return gateway;
     }
 
