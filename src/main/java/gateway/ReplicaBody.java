@@ -114,6 +114,11 @@ final class ReplicaBody extends InputStream {
     /** The body is over: the connection goes back to the pool or is closed. */
     private void end() {
         ended = true;
+        over(connection, pool, keepAlive);
+    }
+
+    /** An answer on {@code connection} has been read to its end: the connection is pooled or closed. */
+    static void over(ReplicaConnection connection, SocketUpstream.Pool pool, boolean keepAlive) {
         if (keepAlive && connection.drained()) {
             pool.give(connection);
         } else {

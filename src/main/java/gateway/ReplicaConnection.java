@@ -40,6 +40,7 @@ final class ReplicaConnection implements AutoCloseable {
     private int pos;
     private int limit;
     private byte[] line = new byte[256];
+    private final ByteBuffer peek = ByteBuffer.allocate(1);
     /** Bytes of the current answer read so far: none means the replica never began to answer. */
     private long answered;
     /** When it went back to the pool (the pool's clock). */
@@ -61,7 +62,8 @@ final class ReplicaConnection implements AutoCloseable {
         try {
             channel.configureBlocking(false);
             try {
-                return channel.read(ByteBuffer.allocate(1)) != 0; // -1: closed; 1: bytes out of turn
+                peek.clear();
+                return channel.read(peek) != 0; // -1: closed; 1: bytes out of turn
             } finally {
                 channel.configureBlocking(true);
             }

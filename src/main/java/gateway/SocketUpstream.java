@@ -112,7 +112,7 @@ final class SocketUpstream implements Upstream {
                 if (n < 0) throw new IOException("the replica closed the connection " + (length - got) + " bytes before the end of its answer");
                 got += n;
             }
-            ReplicaBody.ofLength(connection, pool, keepAlive, 0); // the connection's answer is over
+            ReplicaBody.over(connection, pool, keepAlive);
             return new Answer(status, headers, length, new ByteArrayInputStream(all));
         }
         return new Answer(status, headers, length, ReplicaBody.ofLength(connection, pool, keepAlive, length));
