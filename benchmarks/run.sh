@@ -11,7 +11,7 @@
 #   CONNECTIONS=64 THREADS=2  load: wrk -tTHREADS -cCONNECTIONS (or the Java load generator)
 #   GATEWAY_JAR=path          the gateway to measure (default target/gateway.jar)
 #   GATEWAY_JVM_FLAGS="..."   JVM flags of every gateway variant (./build.sh bench passes the launcher's)
-#   VARIANTS="direct virtual platform redis nginx"   which built-in rows to run
+#   VARIANTS="direct virtual platform redis sockets nginx"   which built-in rows to run (sockets: --upstream sockets)
 #   EXPERIMENTS=file          extra gateway rows, one per line: name|jar|jvm flags|gateway flags
 #   STARTUP_RUNS=5            launches timed for the startup table (0: skip it), with and without an AOT cache
 #   NO_WRK=1 NO_NGINX=1 NO_REDIS=1   pretend the tool is absent (to exercise the fallbacks)
@@ -30,7 +30,7 @@ CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
 GATEWAY_JAR=$(readlink -f "${GATEWAY_JAR:-$ROOT/target/gateway.jar}")
 GATEWAY_JVM_FLAGS=${GATEWAY_JVM_FLAGS:--XX:+UseSerialGC -Xmx256m}
-VARIANTS=${VARIANTS:-direct virtual platform redis nginx}
+VARIANTS=${VARIANTS:-direct virtual platform redis sockets nginx}
 EXPERIMENTS=${EXPERIMENTS:-}
 STARTUP_RUNS=${STARTUP_RUNS:-5}
 QUIET_MAX=${QUIET_MAX:-120}
@@ -218,6 +218,7 @@ for v in $VARIANTS; do
       [[ "$REPLICAS" == nginx* ]] || KIND[direct]=jvm ;;
     virtual)  start_gateway virtual "$GATEWAY_JAR" "$GATEWAY_JVM_FLAGS" "--executor virtual" || NOTES+=("virtual: did not start") ;;
     platform) start_gateway platform "$GATEWAY_JAR" "$GATEWAY_JVM_FLAGS" "--executor platform" || NOTES+=("platform: did not start") ;;
+    sockets)  start_gateway sockets "$GATEWAY_JAR" "$GATEWAY_JVM_FLAGS" "--executor virtual --upstream sockets" || NOTES+=("sockets: did not start") ;;
     redis)
       if ! have redis-server "${NO_REDIS:-}"; then NOTES+=("redis: skipped, redis-server is not installed"); continue; fi
       RP=$(free_port)

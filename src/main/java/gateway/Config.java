@@ -42,12 +42,12 @@ record Config(
         boolean accessLog,
         AdminToken adminToken,
         Store.Limits limits,
-
         Duration ejectionTime,
         Duration maxEjectionTime,
         String probePath,
         int maxEvictionPercent,
-        boolean allowEmptyService) {
+        boolean allowEmptyService,
+        UpstreamClient upstream) {
 
     static final String DEFAULT_BIND = "0.0.0.0";
     static final int DEFAULT_PORT = 7171;
@@ -92,6 +92,22 @@ record Config(
     static final int DEFAULT_MAX_REPLICAS_PER_SERVICE = Store.Limits.DEFAULT.maxReplicasPerService();
     /** A token file is a line or two; anything larger is the wrong file. */
     static final int MAX_TOKEN_FILE_BYTES = 4096;
+
+    static final UpstreamClient DEFAULT_UPSTREAM = UpstreamClient.HTTPCLIENT;
+
+    /** {@code --upstream}: the HTTP client that carries attempts to replicas (see {@link Upstream}). */
+    enum UpstreamClient {
+        /** java.net.http.HttpClient: {@link HttpClientUpstream}. */
+        HTTPCLIENT,
+        /** Blocking HTTP/1.1 on pooled sockets, on the request's thread: {@link SocketUpstream}. */
+        SOCKETS;
+
+        /** As written on the command line: lower case. */
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
 
     /** A gateway id is a Via received-by token (RFC 9110 §7.6.3); kept to a safe subset. */
     private static final Pattern GATEWAY_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
@@ -181,7 +197,10 @@ record Config(
                     "the most of a service's replicas ejected at once, 1-100, at least one (default "
                             + DEFAULT_MAX_EVICTION_PERCENT + ")"),
             new Flag("--allow-empty-service", "GATEWAY_ALLOW_EMPTY_SERVICE", Flag.SWITCH,
-                    "let a service's last replica be ejected too; the variable takes true or false (default off)"));
+                    "let a service's last replica be ejected too; the variable takes true or false (default off)"),
+            new Flag("--upstream", "GATEWAY_UPSTREAM", "httpclient|sockets",
+                    "upstream HTTP client: the JDK's HttpClient, or blocking HTTP/1.1 on pooled sockets (default "
+                            + DEFAULT_UPSTREAM + ")"));
 
     Config {
         Objects.requireNonNull(bind, "bind");
@@ -218,6 +237,7 @@ record Config(
             throw new IllegalArgumentException("--max-ejection-time-ms: " + maxEjectionTime.toMillis()
                     + " is below --ejection-time-ms " + ejectionTime.toMillis());
         Objects.requireNonNull(probePath, "probePath");
+        Objects.requireNonNull(upstream, "upstream");
         if (!PROBE_PATH.matcher(probePath).matches())
             throw new IllegalArgumentException("--probe-path: '" + probePath + "' must start with / and be printable ASCII without spaces");
         if (maxEvictionPercent < 1 || maxEvictionPercent > 100)
@@ -282,7 +302,8 @@ record Config(
                 Duration.ofMillis(integer(values, "--max-ejection-time-ms", DEFAULT_MAX_EJECTION_TIME_MS)),
                 values.getOrDefault("--probe-path", DEFAULT_PROBE_PATH),
                 integer(values, "--max-eviction-percent", DEFAULT_MAX_EVICTION_PERCENT),
-                bool(values, "--allow-empty-service", DEFAULT_ALLOW_EMPTY_SERVICE));
+                bool(values, "--allow-empty-service", DEFAULT_ALLOW_EMPTY_SERVICE),
+                upstream(values.get("--upstream")));
     }
 
     /**
@@ -363,6 +384,14 @@ record Config(
             if (threads.toString().equals(kind)) return threads;
         }
         throw new IllegalArgumentException("--executor: '" + kind + "' is not virtual or platform");
+    }
+
+    private static UpstreamClient upstream(String kind) {
+        if (kind == null) return DEFAULT_UPSTREAM;
+        for (UpstreamClient client : UpstreamClient.values()) {
+            if (client.toString().equals(kind)) return client;
+        }
+        throw new IllegalArgumentException("--upstream: '" + kind + "' is not httpclient or sockets");
     }
 
     /** Empty (as {@code GATEWAY_STATE_FILE=} leaves it) is none. */

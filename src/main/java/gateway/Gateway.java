@@ -4,13 +4,11 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
 
@@ -53,8 +51,7 @@ final class Gateway implements AutoCloseable {
 
     private final HttpServer server;
     private final ExecutorService requests;
-    private final ExecutorService upstreamTasks;
-    private final HttpClient client;
+    private final Upstream upstream;
     private final Store store;
     private final Registry registry;
     private final Breaker breaker;
@@ -91,13 +88,10 @@ final class Gateway implements AutoCloseable {
             LOG.warning("store unreachable at start (" + e.getMessage() + "); routing waits for it to answer");
         }
         this.watch = store.watch(registry, config.resyncInterval(), clock);
-        this.upstreamTasks = Executors.newThreadPerTaskExecutor(Threads.virtual("upstream"));
-        this.client = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(config.connectTimeout())
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .executor(upstreamTasks)
-                .build();
+        this.upstream = switch (config.upstream()) {
+            case HTTPCLIENT -> new HttpClientUpstream(config.connectTimeout());
+            case SOCKETS -> new SocketUpstream(config.connectTimeout(), clock);
+        };
         this.reports = store.reports(clock); // in order: each replica's reports apply in the order its attempts ended
         Quarantine quarantine = config.quarantine();
         this.breaker = new Breaker(store, registry, quarantine, reports, clock);
@@ -105,7 +99,7 @@ final class Gateway implements AutoCloseable {
         this.id = config.gatewayId().orElseGet(() -> "gw-" + HexFormat.of().toHexDigits(new SecureRandom().nextInt()));
         this.bodyWatch = new BodyWatch(config.clientTimeout(), clock);
         RetryBudget budget = new RetryBudget(config.retryBufferBytes());
-        Proxy proxy = new Proxy(registry, breaker, client, config.requestTimeout(), budget, bodyWatch,
+        Proxy proxy = new Proxy(registry, breaker, upstream, config.requestTimeout(), budget, bodyWatch,
                 id, config.trustedProxies(), clock);
         this.requests = Threads.requests(config.executor());
         this.inFlight = new InFlight(requests, clock);
@@ -178,7 +172,7 @@ final class Gateway implements AutoCloseable {
         }
         gateway.server.start();
         LOG.info("listening on " + gateway.uri() + " (store " + config.redis().map(RedisUrl::toString).orElse("memory") + ", executor " + config.executor()
-                + ", failure threshold " + config.failureThreshold() + ", Via id " + gateway.id + ")");
+                + ", upstream " + config.upstream() + ", failure threshold " + config.failureThreshold() + ", Via id " + gateway.id + ")");
         return gateway;
     }
 
@@ -260,8 +254,7 @@ final class Gateway implements AutoCloseable {
         heads.close();
         bodyWatch.close();
         requests.shutdownNow();
-        client.shutdownNow();
-        upstreamTasks.shutdownNow();
+        upstream.close();
         reports.close(Duration.ofSeconds(2)); // failure reports still on their way to the store
         store.close();
         closed.countDown();

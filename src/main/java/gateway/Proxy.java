@@ -2,14 +2,10 @@ package gateway;
 
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -47,21 +43,7 @@ final class Proxy {
     static final int KEEP_FOR_RETRY = 1 << 20;
 
     /** Response bodies of a known length up to this size are read whole before relaying; others stream. */
-    static final int READ_WHOLE = 64 * 1024;
-
-    /**
-     * A small body of known length arrives as one array (no stream machinery, no 16 KiB copy
-     * buffer, and a break-off surfaces as a failed attempt before the client has seen a byte);
-     * any other body is streamed.
-     */
-    private static final HttpResponse.BodyHandler<InputStream> BODY = info -> {
-        Optional<String> malformed = ReplicaAnswer.malformed(info.statusCode(), info.headers().map());
-        if (malformed.isPresent()) return ReplicaAnswer.refused(malformed.get());
-        long length = info.headers().firstValueAsLong("content-length").orElse(-1);
-        return length >= 0 && length <= READ_WHOLE
-                ? HttpResponse.BodySubscribers.mapping(HttpResponse.BodySubscribers.ofByteArray(), ByteArrayInputStream::new)
-                : HttpResponse.BodySubscribers.ofInputStream();
-    };
+    static final int READ_WHOLE = HttpClientUpstream.READ_WHOLE;
 
     private static final Logger LOG = Log.get(Proxy.class);
 
@@ -70,7 +52,7 @@ final class Proxy {
 
     private final Registry registry;
     private final Breaker breaker;
-    private final HttpClient client;
+    private final Upstream upstream;
     private final long timeoutNanos;
     private final RetryBudget budget;
     private final BodyWatch watch;
@@ -78,11 +60,11 @@ final class Proxy {
     private final List<Cidr> trustedProxies;
     private final Clock clock;
 
-    Proxy(Registry registry, Breaker breaker, HttpClient client, Duration requestTimeout, RetryBudget budget, BodyWatch watch,
+    Proxy(Registry registry, Breaker breaker, Upstream upstream, Duration requestTimeout, RetryBudget budget, BodyWatch watch,
           String gatewayId, List<Cidr> trustedProxies, Clock clock) {
         this.registry = registry;
         this.breaker = breaker;
-        this.client = client;
+        this.upstream = upstream;
         this.timeoutNanos = requestTimeout.toNanos();
         this.budget = budget;
         this.watch = watch;
@@ -112,8 +94,8 @@ final class Proxy {
     private void tryReplicas(HttpExchange exchange, String service, String rawRest, Replicas replicas, RequestBody body,
                              Metrics.Request trace) throws IOException {
         String method = exchange.getRequestMethod();
-        List<Map.Entry<String, String>> headers = ForwardHeaders.request(exchange.getRequestHeaders(), hop(exchange));
-        String query = exchange.getRequestURI().getRawQuery();
+        Upstream.Request request = new Upstream.Request(method, rawRest, exchange.getRequestURI().getRawQuery(),
+                ForwardHeaders.request(exchange.getRequestHeaders(), hop(exchange)), body);
 
         // The deadline covers the attempts only: a client's wait for its own body is BodyWatch's.
         long deadline = clock.nanoTime() + timeoutNanos;
@@ -123,19 +105,14 @@ final class Proxy {
             long left = deadline - clock.nanoTime();
             if (i > 0 && (left <= 0 || !body.replayable())) break; // the first attempt is always made
             Address replica = replicas.get(start, i);
-            HttpRequest request = request(method, replica, rawRest, query, headers, body, Math.max(left, 1));
-            HttpResponse<InputStream> response = null;
+            Upstream.Answer response = null;
             Outcome outcome;
             try {
-                response = client.send(request, BODY);
-                outcome = Outcome.of(response.statusCode());
+                response = upstream.send(request, replica, Math.max(left, 1));
+                outcome = Outcome.of(response.status());
             } catch (IOException e) {
                 outcome = Outcome.of(e);
                 if (outcome == Outcome.BAD_RESPONSE) malformed(replica, e.getMessage());
-            } catch (IllegalArgumentException e) {
-                // HttpClient parses a Content-Length itself (NumberFormatException) even when BODY refused the answer
-                outcome = Outcome.BAD_RESPONSE;
-                malformed(replica, "Content-Length is not a number (" + e.getMessage() + ")");
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new HttpError(503, "the gateway is shutting down");
@@ -178,21 +155,6 @@ final class Proxy {
         return new ForwardHeaders.Hop(peer.getHostAddress(), trusted, protocol.substring(protocol.indexOf('/') + 1), gatewayId);
     }
 
-    private static HttpRequest request(String method, Address replica, String rawRest, String query,
-                                       List<Map.Entry<String, String>> headers, RequestBody body, long timeoutNanos) {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(replica.resolve(rawRest, query))
-                .timeout(Duration.ofNanos(timeoutNanos));
-        if (!body.absent()) builder.method(method, body.publisher());
-        for (var header : headers) {
-            try {
-                builder.header(header.getKey(), header.getValue());
-            } catch (IllegalArgumentException e) {
-                throw new HttpError(400, "header '" + header.getKey() + "' cannot be forwarded: " + e.getMessage());
-            }
-        }
-        return body.absent() ? BodilessRequest.of(builder, method) : builder.build();
-    }
-
     /**
      * One line per answer refused as malformed. The reason may quote the replica's bytes (the JDK's
      * messages do): at most 200 characters of it, anything outside printable ASCII as '?'.
@@ -207,21 +169,21 @@ final class Proxy {
         LOG.warning(line.toString());
     }
 
-    private static Map<String, String> attempt(Address replica, Outcome outcome, HttpResponse<?> response) {
+    private static Map<String, String> attempt(Address replica, Outcome outcome, Upstream.Answer response) {
         Map<String, String> attempt = new LinkedHashMap<>();
         attempt.put("address", replica.url());
         attempt.put("outcome", outcome.name());
-        if (response != null) attempt.put("status", Integer.toString(response.statusCode()));
+        if (response != null) attempt.put("status", Integer.toString(response.status()));
         return attempt;
     }
 
     /** Copies the replica's answer to the client, streaming the body. */
-    private static void relay(HttpExchange exchange, HttpResponse<InputStream> response, String gatewayId) throws IOException {
+    private static void relay(HttpExchange exchange, Upstream.Answer response, String gatewayId) throws IOException {
         try (InputStream upstream = response.body()) {
             Headers out = exchange.getResponseHeaders();
-            out.putAll(ForwardHeaders.response(response.headers().map(), VIA_VERSION, gatewayId));
-            int status = response.statusCode();
-            long length = response.headers().firstValueAsLong("content-length").orElse(-1);
+            out.putAll(ForwardHeaders.response(response.headers(), VIA_VERSION, gatewayId));
+            int status = response.status();
+            long length = response.length();
             if (exchange.getRequestMethod().equals("HEAD")) {
                 // HttpServer writes no Content-Length for HEAD; the replica's value is the truthful one.
                 if (length >= 0) out.set("Content-Length", Long.toString(length));

@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.SequenceInputStream;
 import java.net.http.HttpRequest.BodyPublisher;
 import java.net.http.HttpRequest.BodyPublishers;
@@ -138,6 +139,24 @@ final class RequestBody {
             return new SequenceInputStream(Collections.enumeration(parts));
         });
         return length == -1 ? stream : BodyPublishers.fromPublisher(stream, length); // -1: chunked, length unknown
+    }
+
+    /** The length to declare upstream: known, or -1 when the client sent it chunked and it is streamed. */
+    long declaredLength() {
+        if (streaming) return length;
+        long keptLength = 0;
+        for (byte[] piece : kept) keptLength += piece.length;
+        return keptLength;
+    }
+
+    /**
+     * Writes the body for one attempt, on the caller's thread (see {@link SocketUpstream}); a
+     * streamed body marks itself used before its first byte is read from the client.
+     */
+    void writeTo(OutputStream out) throws IOException {
+        if (streaming) streamed = true;
+        for (byte[] piece : kept) out.write(piece);
+        if (streaming) client.transferTo(out);
     }
 
     /** Whether the client's side failed while its body was read: it hung up, reset, or stalled past the client timeout. */

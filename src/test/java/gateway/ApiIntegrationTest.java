@@ -15,12 +15,17 @@ import org.junit.jupiter.api.Test;
 /** The gateway's own endpoints over a real socket: every status of the contract. */
 class ApiIntegrationTest {
 
+    /** The upstream client this test's gateways use; a *SocketsTest subclass runs the same tests on the other. */
+    String upstream() {
+        return "httpclient";
+    }
+
     Gateway gateway;
     Client client;
 
     @BeforeEach
     void start() throws Exception {
-        gateway = Gateway.start(Config.parse(List.of("--bind", "127.0.0.1", "--port", "0"), Map.of()));
+        gateway = Gateway.start(Config.parse(List.of("--bind", "127.0.0.1", "--port", "0", "--upstream", upstream()), Map.of()));
         client = new Client(gateway.uri());
     }
 

@@ -22,13 +22,18 @@ import org.junit.jupiter.api.Test;
  */
 class BodilessRequestTest {
 
+    /** The upstream client this test's gateways use; a *SocketsTest subclass runs the same tests on the other. */
+    String upstream() {
+        return "httpclient";
+    }
+
     Gateway gateway;
     Backend replica;
     Client client;
 
     @BeforeEach
     void start() throws Exception {
-        gateway = Gateway.start(Config.parse(List.of("--bind", "127.0.0.1", "--port", "0"), Map.of()));
+        gateway = Gateway.start(Config.parse(List.of("--bind", "127.0.0.1", "--port", "0", "--upstream", upstream()), Map.of()));
         replica = Backend.named("one");
         client = new Client(gateway.uri());
         assertEquals(201, client.register("svc", replica.address()).statusCode());

@@ -24,8 +24,7 @@ class ConfigTest {
                 Config.RequestThreads.VIRTUAL, "", Optional.empty(), Duration.ofMillis(5000), Duration.ofMillis(30_000), 32L << 20, 1000,
                 Optional.empty(), List.of(), Duration.ofMillis(10_000), 32 * 1024, Duration.ofMillis(10_000), false,
                 AdminToken.NONE, new Store.Limits(4096, 256),
-
-                Duration.ofMillis(30_000), Duration.ofMillis(300_000), "/", 50, false), c);
+                Duration.ofMillis(30_000), Duration.ofMillis(300_000), "/", 50, false, Config.UpstreamClient.HTTPCLIENT), c);
     }
 
     @Test
@@ -112,6 +111,8 @@ class ConfigTest {
             --resync-ms          | 0       | --resync-ms: must be at least 1
             --executor           | fibers  | --executor: 'fibers' is not virtual or platform
             --executor           | VIRTUAL | --executor: 'VIRTUAL' is not virtual or platform
+            --upstream           | netty   | --upstream: 'netty' is not httpclient or sockets
+            --upstream           | SOCKETS | --upstream: 'SOCKETS' is not httpclient or sockets
             --bind               | ' '     | --bind: must not be empty
             --bind               | 999.1.1.1 | --bind: '999.1.1.1' is not an IP address or a known host name
             --bind               | no-such-host.invalid | --bind: 'no-such-host.invalid' is not an IP address or a known host name
@@ -196,6 +197,16 @@ class ConfigTest {
         assertEquals(Optional.empty(), Config.parse(List.of(), Map.of("GATEWAY_STATE_FILE", "")).stateFile());
         var e = assertThrows(IllegalArgumentException.class, () -> Config.parse(List.of("--state-file", "a\0b"), Map.of()));
         assertTrue(e.getMessage().startsWith("--state-file: ") && e.getMessage().contains("is not a path"), e.getMessage());
+    }
+
+    @Test
+    void theUpstreamIsHttpClientOrSocketsFromTheFlagOrTheEnvironment() {
+        for (Config.UpstreamClient kind : Config.UpstreamClient.values()) {
+            assertEquals(kind, Config.parse(List.of("--upstream", kind.toString()), Map.of()).upstream());
+        }
+        assertEquals(Config.UpstreamClient.SOCKETS, Config.parse(List.of(), Map.of("GATEWAY_UPSTREAM", "sockets")).upstream());
+        assertEquals(Config.UpstreamClient.HTTPCLIENT,
+                Config.parse(List.of("--upstream=httpclient"), Map.of("GATEWAY_UPSTREAM", "sockets")).upstream(), "the flag wins");
     }
 
     @Test

@@ -16,13 +16,18 @@ abstract class GatewayTest {
     Gateway gateway;
     Client client;
 
+    /** The upstream client this test's gateways use; a *SocketsTest subclass runs the same tests on the other. */
+    String upstream() {
+        return "httpclient";
+    }
+
     void startGateway(String... flags) throws IOException {
         startGateway(Clock.SYSTEM, flags);
     }
 
     /** A gateway that takes every timing decision on {@code clock}. */
     void startGateway(Clock clock, String... flags) throws IOException {
-        List<String> args = new ArrayList<>(List.of("--bind", "127.0.0.1", "--port", "0"));
+        List<String> args = new ArrayList<>(List.of("--bind", "127.0.0.1", "--port", "0", "--upstream", upstream()));
         args.addAll(List.of(flags));
         Config config = Config.parse(args, Map.of());
         gateway = Gateway.start(config, Gateway.openStore(config), clock);

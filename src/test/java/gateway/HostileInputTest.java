@@ -23,6 +23,11 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class HostileInputTest {
 
+    /** The upstream client this test's gateways use; a *SocketsTest subclass runs the same tests on the other. */
+    String upstream() {
+        return "httpclient";
+    }
+
     Gateway gateway;
     Backend replica;
     Backend other;
@@ -44,7 +49,7 @@ class HostileInputTest {
     @BeforeEach
     void start() throws Exception {
         routerLog.addHandler(severeRecorder);
-        gateway = Gateway.start(Config.parse(List.of("--bind", "127.0.0.1", "--port", "0"), Map.of()));
+        gateway = Gateway.start(Config.parse(List.of("--bind", "127.0.0.1", "--port", "0", "--upstream", upstream()), Map.of()));
         replica = Backend.named("svc");
         other = Backend.named("x");
         Client client = new Client(gateway.uri());

@@ -6,7 +6,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A replica that closes idle keep-alive connections races the gateway's connection pool: a POST
@@ -18,10 +19,11 @@ class KeepAliveRaceTest {
     /** Node.js's default keepAliveTimeout (uvicorn and Apache httpd: 5 s too). */
     static final Duration REPLICA_IDLE = Duration.ofSeconds(5);
 
-    @Test
-    void aPostOnAConnectionTheReplicaClosesWhileIdleIsNeither502NorCounted() throws Exception {
+    @ParameterizedTest(name = "--upstream {0}")
+    @ValueSource(strings = {"httpclient", "sockets"})
+    void aPostOnAConnectionTheReplicaClosesWhileIdleIsNeither502NorCounted(String upstream) throws Exception {
         try (IdleClosingReplica replica = new IdleClosingReplica(REPLICA_IDLE, Duration.ofSeconds(1));
-             Gateway gateway = Gateway.start(Config.parse(List.of("--bind", "127.0.0.1", "--port", "0"), Map.of()))) {
+             Gateway gateway = Gateway.start(Config.parse(List.of("--bind", "127.0.0.1", "--port", "0", "--upstream", upstream), Map.of()))) {
             Client client = new Client(gateway.uri());
             client.register("svc", replica.address());
             List<Integer> statuses = new ArrayList<>();

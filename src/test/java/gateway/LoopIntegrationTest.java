@@ -22,13 +22,18 @@ import org.junit.jupiter.api.Test;
  */
 class LoopIntegrationTest {
 
+    /** The upstream client this test's gateways use; a *SocketsTest subclass runs the same tests on the other. */
+    String upstream() {
+        return "httpclient";
+    }
+
     /** Far above a 508's round trip; the loop it guards against used to run for minutes. */
     static final Duration CLIENT_TIMEOUT = Duration.ofSeconds(10);
 
     final List<AutoCloseable> closing = new ArrayList<>();
 
     Gateway start(String... flags) throws IOException {
-        List<String> args = new ArrayList<>(List.of("--bind", "127.0.0.1", "--port", "0"));
+        List<String> args = new ArrayList<>(List.of("--bind", "127.0.0.1", "--port", "0", "--upstream", upstream()));
         args.addAll(List.of(flags));
         Gateway gateway = Gateway.start(Config.parse(args, Map.of()));
         closing.add(gateway);

@@ -24,6 +24,11 @@ import org.junit.jupiter.api.Test;
  */
 class ProxyBodiesTest {
 
+    /** The upstream client this test's gateways use; a *SocketsTest subclass runs the same tests on the other. */
+    String upstream() {
+        return "httpclient";
+    }
+
     Gateway gateway;
     Client client;
     Backend unavailable;
@@ -31,7 +36,7 @@ class ProxyBodiesTest {
 
     @BeforeEach
     void start() throws IOException, InterruptedException {
-        gateway = Gateway.start(Config.parse(List.of("--bind", "127.0.0.1", "--port", "0", "--failure-threshold", "1000"), Map.of()));
+        gateway = Gateway.start(Config.parse(List.of("--bind", "127.0.0.1", "--port", "0", "--failure-threshold", "1000", "--upstream", upstream()), Map.of()));
         client = new Client(gateway.uri());
         unavailable = Backend.status(503); // reads the whole body first
         good = Backend.named("good");

@@ -17,11 +17,16 @@ import org.junit.jupiter.api.Test;
  */
 class TrustedProxiesIntegrationTest {
 
+    /** The upstream client this test's gateways use; a *SocketsTest subclass runs the same tests on the other. */
+    String upstream() {
+        return "httpclient";
+    }
+
     Gateway gateway;
     Backend replica;
 
     void start(String... flags) throws IOException, InterruptedException {
-        List<String> args = new ArrayList<>(List.of("--bind", "127.0.0.1", "--port", "0"));
+        List<String> args = new ArrayList<>(List.of("--bind", "127.0.0.1", "--port", "0", "--upstream", upstream()));
         args.addAll(List.of(flags));
         gateway = Gateway.start(Config.parse(args, Map.of()));
         replica = Backend.named("one");

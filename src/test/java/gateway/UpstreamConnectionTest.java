@@ -16,7 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** How the proxy uses its upstream connections: a failed attempt does not keep its connection. */
 class UpstreamConnectionTest {
@@ -89,9 +90,11 @@ class UpstreamConnectionTest {
         }
     }
 
-    @Test
-    void failedAttemptsDoNotHoldTheirUpstreamConnections() throws Exception {
-        Gateway gateway = Gateway.start(Config.parse(List.of("--bind", "127.0.0.1", "--port", "0", "--failure-threshold", "1000"), Map.of()));
+    @ParameterizedTest(name = "--upstream {0}")
+    @ValueSource(strings = {"httpclient", "sockets"})
+    void failedAttemptsDoNotHoldTheirUpstreamConnections(String upstream) throws Exception {
+        Gateway gateway = Gateway.start(Config.parse(List.of("--bind", "127.0.0.1", "--port", "0", "--failure-threshold", "1000",
+                "--upstream", upstream), Map.of()));
         closing.add(gateway);
         // A 503 with a body too large to read whole (a full error page): the proxy streams such a
         // body and never reads it, so the attempt holds its connection until it closes the body.

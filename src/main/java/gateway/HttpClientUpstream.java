@@ -1,0 +1,82 @@
+package gateway;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ProtocolException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * The default upstream: java.net.http.HttpClient, HTTP/1.1 only, no redirects, its own pool of
+ * keep-alive connections and its tasks on virtual threads. Thread-safe.
+ */
+final class HttpClientUpstream implements Upstream {
+
+    /** Response bodies of a known length up to this size are read whole before relaying; others stream. */
+    static final int READ_WHOLE = 64 * 1024;
+
+    /**
+     * A small body of known length arrives as one array (no stream machinery, no 16 KiB copy
+     * buffer, and a break-off surfaces as a failed attempt before the client has seen a byte);
+     * any other body is streamed.
+     */
+    private static final HttpResponse.BodyHandler<InputStream> BODY = info -> {
+        var malformed = ReplicaAnswer.malformed(info.statusCode(), info.headers().map());
+        if (malformed.isPresent()) return ReplicaAnswer.refused(malformed.get());
+        long length = info.headers().firstValueAsLong("content-length").orElse(-1);
+        return length >= 0 && length <= READ_WHOLE
+                ? HttpResponse.BodySubscribers.mapping(HttpResponse.BodySubscribers.ofByteArray(), ByteArrayInputStream::new)
+                : HttpResponse.BodySubscribers.ofInputStream();
+    };
+
+    private final ExecutorService tasks = Executors.newThreadPerTaskExecutor(Threads.virtual("upstream"));
+    private final HttpClient client;
+
+    HttpClientUpstream(Duration connectTimeout) {
+        this.client = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(connectTimeout)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .executor(tasks)
+                .build();
+    }
+
+    @Override
+    public Answer send(Request request, Address replica, long timeoutNanos) throws IOException, InterruptedException {
+        HttpResponse<InputStream> response;
+        try {
+            response = client.send(build(request, replica, timeoutNanos), BODY);
+        } catch (IllegalArgumentException e) {
+            // HttpClient parses a Content-Length itself (NumberFormatException) even when BODY refused the answer
+            throw new ProtocolException("Content-Length is not a number (" + e.getMessage() + ")");
+        }
+        return new Answer(response.statusCode(), response.headers().map(),
+                response.headers().firstValueAsLong("content-length").orElse(-1), response.body());
+    }
+
+    private static HttpRequest build(Request request, Address replica, long timeoutNanos) {
+        RequestBody body = request.body();
+        HttpRequest.Builder builder = HttpRequest.newBuilder(replica.resolve(request.rawPath(), request.rawQuery()))
+                .timeout(Duration.ofNanos(timeoutNanos));
+        if (!body.absent()) builder.method(request.method(), body.publisher());
+        for (var header : request.headers()) {
+            try {
+                builder.header(header.getKey(), header.getValue());
+            } catch (IllegalArgumentException e) {
+                throw new HttpError(400, "header '" + header.getKey() + "' cannot be forwarded: " + e.getMessage());
+            }
+        }
+        return body.absent() ? BodilessRequest.of(builder, request.method()) : builder.build();
+    }
+
+    @Override
+    public void close() {
+        client.shutdownNow();
+        tasks.shutdownNow();
+    }
+}
