@@ -95,7 +95,7 @@ final class Gateway implements AutoCloseable {
         this.reports = store.reports(clock); // in order: each replica's reports apply in the order its attempts ended
         Quarantine quarantine = config.quarantine();
         this.breaker = new Breaker(store, registry, quarantine, reports, clock);
-        this.prober = Prober.start(store, registry, breaker, client, quarantine, config.probePath(), config.requestTimeout(), clock);
+        this.prober = Prober.start(store, registry, breaker, upstream, quarantine, config.probePath(), config.requestTimeout(), clock);
         this.id = config.gatewayId().orElseGet(() -> "gw-" + HexFormat.of().toHexDigits(new SecureRandom().nextInt()));
         this.bodyWatch = new BodyWatch(config.clientTimeout(), clock);
         RetryBudget budget = new RetryBudget(config.retryBufferBytes());

@@ -1,9 +1,5 @@
 package gateway;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -36,7 +32,7 @@ final class Prober implements AutoCloseable {
     private final Store store;
     private final Registry registry;
     private final Breaker breaker;
-    private final HttpClient client;
+    private final Upstream upstream;
     private final Quarantine quarantine;
     private final String path;
     private final Duration timeout;
@@ -45,12 +41,12 @@ final class Prober implements AutoCloseable {
     private final ExecutorService probing = Executors.newThreadPerTaskExecutor(Threads.virtual("probe"));
     private final Supervisor supervisor;
 
-    private Prober(Store store, Registry registry, Breaker breaker, HttpClient client, Quarantine quarantine, String path,
+    private Prober(Store store, Registry registry, Breaker breaker, Upstream upstream, Quarantine quarantine, String path,
                    Duration timeout, Clock clock) {
         this.store = store;
         this.registry = registry;
         this.breaker = breaker;
-        this.client = client;
+        this.upstream = upstream;
         this.quarantine = quarantine;
         this.path = path;
         this.timeout = timeout;
@@ -59,12 +55,12 @@ final class Prober implements AutoCloseable {
     }
 
     /**
-     * Starts probing; {@code timeout} bounds each probe's answer (HttpClient's connect timeout
+     * Starts probing; {@code timeout} bounds each probe's answer (the upstream's connect timeout
      * applies before it).
      */
-    static Prober start(Store store, Registry registry, Breaker breaker, HttpClient client, Quarantine quarantine,
+    static Prober start(Store store, Registry registry, Breaker breaker, Upstream upstream, Quarantine quarantine,
                         String path, Duration timeout, Clock clock) {
-        return new Prober(store, registry, breaker, client, quarantine, path, timeout, clock);
+        return new Prober(store, registry, breaker, upstream, quarantine, path, timeout, clock);
     }
 
     private void loop() throws Exception {
@@ -119,15 +115,18 @@ final class Prober implements AutoCloseable {
 
     /** Empty when the replica answered below 500; otherwise why it is taken for dead. */
     private String alive(String address) {
-        HttpRequest request;
+        Address replica;
         try {
-            request = HttpRequest.newBuilder(URI.create(address + path)).timeout(timeout).GET().build();
+            replica = Address.parse(address);
         } catch (IllegalArgumentException bad) {
-            return "bad probe URI: " + bad.getMessage();
+            return "bad address: " + bad.getMessage();
         }
+        // through the gateway's own upstream: a probe meets the replica as a request does
+        Upstream.Request request = new Upstream.Request("GET", path, null, List.of(), RequestBody.none());
         try {
-            HttpResponse<Void> answer = client.send(request, HttpResponse.BodyHandlers.discarding());
-            return answer.statusCode() < 500 ? "" : "status " + answer.statusCode();
+            Upstream.Answer answer = upstream.send(request, replica, timeout.toNanos());
+            answer.body().close(); // unread: its connection is dropped, not pooled
+            return answer.status() < 500 ? "" : "status " + answer.status();
         } catch (InterruptedException interrupted) {
             Thread.currentThread().interrupt();
             return "interrupted";

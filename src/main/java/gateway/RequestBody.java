@@ -111,6 +111,11 @@ final class RequestBody {
         }
     }
 
+    /** No body at all: what a request the gateway makes itself (a probe) sends. */
+    static RequestBody none() {
+        return EMPTY;
+    }
+
     /** Whether the client sent no body at all (not even {@code Content-Length: 0}): then none goes upstream. */
     boolean absent() {
         return this == EMPTY;

@@ -43,7 +43,7 @@ class SocketPoolTest {
             assertEquals(200, client.get("/svc/2").statusCode());
             assertEquals(List.of("GET /1 HTTP/1.1", "GET /2 HTTP/1.1"), replica.requestLines.stream().map(String::strip).toList());
             assertEquals("{\"services\":[{\"name\":\"svc\",\"replicas\":[{\"address\":\"" + replica.address()
-                    + "\",\"failures\":0}]}],\"store\":\"UP\"}", client.get("/services").body());
+                    + "\",\"failures\":0,\"state\":\"active\",\"ejections\":0}],\"ejected\":[]}],\"store\":\"UP\"}", client.get("/services").body());
         }
     }
 }
