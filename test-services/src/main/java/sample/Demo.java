@@ -42,11 +42,13 @@ public final class Demo implements AutoCloseable {
     static final int REPLICAS = 3;
     static final int PER_SECOND = 30;
     /** The script, in seconds since the traffic started. */
+    static final int EJECTION_MS = 2000;
     static final double KILL_AT = 5, RESTART_AT = 10, FAULT_AT = 15, FAULT_OFF_AT = 19, END_AT = 25;
     /** Short, so that the replica evicted while answering 503 rejoins soon after it is healthy. */
     static final int HEARTBEAT_MS = 2_000;
 
     private static final Pattern EVICTED = Pattern.compile("evicted (\\S+) from .*");
+    private static final Pattern PROBE = Pattern.compile(".*probe of (https?://[^/\\s]+)\\S* (passed|failed)(.*)");
     private static final Pattern REGISTERED = Pattern.compile(".* registered (\\S+) with \\S+ \\((\\d+)\\)");
 
     private final PrintStream out;
@@ -94,7 +96,9 @@ public final class Demo implements AutoCloseable {
         out.printf("Failover demo: %s, %s, %d replicas of '%s', %d GET/s%n", gatewayJar,
                 redis.map(url -> "Redis store (" + url + ")").orElse("memory store (no redis-server on the PATH)"), REPLICAS, SERVICE, PER_SECOND);
         List<String> gatewayCommand = new ArrayList<>(List.of(java, "-XX:+UseSerialGC", "-Xmx256m", "-XX:+ExitOnOutOfMemoryError",
-                "-jar", gatewayJar.toString(), "--bind", "127.0.0.1", "--port", "0", "--gateway-id", "gw-demo"));
+                "-jar", gatewayJar.toString(), "--bind", "127.0.0.1", "--port", "0", "--gateway-id", "gw-demo",
+                // probes every 2 s at first (doubling up to 8 s), so that a return fits in the demo
+                "--ejection-time-ms", Integer.toString(EJECTION_MS), "--max-ejection-time-ms", Integer.toString(4 * EJECTION_MS)));
         redis.ifPresent(url -> gatewayCommand.addAll(List.of("--store", url)));
         Child gateway = start("gateway", gatewayCommand, this::gatewayLog);
         URI gw = URI.create(gateway.awaitLine("gateway listening on ", 30).substring("gateway listening on ".length()));
@@ -124,7 +128,7 @@ public final class Demo implements AutoCloseable {
                 if (!restarted && seconds() >= RESTART_AT) {
                     restarted = true;
                     int port = URI.create(addressOf("r2")).getPort();
-                    say("RESTART r2 on port " + port + ": it registers itself again");
+                    say("RESTART r2 on port " + port + ": its registration is held until the gateway's probe passes");
                     startReplica("r2", gw, port);
                 }
                 if (!faulted && seconds() >= FAULT_AT) {
@@ -135,7 +139,7 @@ public final class Demo implements AutoCloseable {
                 }
                 if (!healed && seconds() >= FAULT_OFF_AT) {
                     healed = true;
-                    say("HEAL r3 answers normally again (POST /fault {\"mode\":\"none\"}); its heartbeat registers it again");
+                    say("HEAL r3 answers normally again (POST /fault {\"mode\":\"none\"}); the gateway's next probe lets it back");
                     marker("heal", "r3 healthy");
                     setFault("r3", "{\"mode\":\"none\"}");
                 }
@@ -159,7 +163,7 @@ public final class Demo implements AutoCloseable {
         out.println("picture: " + svg);
         if (errors > 0) out.println("FAILED: a client saw an error; a GET should always have been retried on another replica");
         if (!evictions.contains("r2")) out.println("FAILED: the killed replica r2 was never evicted");
-        if (!killedAndBack) out.println("FAILED: r2 did not register again after its restart");
+        if (!killedAndBack) out.println("FAILED: r2 did not come back after its restart");
         return errors == 0 && evictions.contains("r2") && killedAndBack ? 0 : 1;
     }
 
@@ -194,6 +198,17 @@ public final class Demo implements AutoCloseable {
     }
 
     private void gatewayLog(String line) {
+        Matcher probe = PROBE.matcher(line);
+        if (probe.matches()) {
+            String who = name(probe.group(1));
+            if (probe.group(2).equals("failed")) {
+                say("probe of " + who + " failed" + probe.group(3));
+                return;
+            }
+            say("PROBE passed: " + who + " is back" + probe.group(3));
+            back(who);
+            return;
+        }
         Matcher m = EVICTED.matcher(line.substring(Math.max(0, line.indexOf("evicted "))));
         if (line.contains("WARNING") && m.matches()) {
             String who = name(m.group(1));
@@ -206,19 +221,26 @@ public final class Demo implements AutoCloseable {
     private void replicaLog(String replica, String line) {
         Matcher m = REGISTERED.matcher(line);
         if (m.matches()) {
-            boolean restarted = replica.equals("r2") && seconds() >= RESTART_AT && !killedAndBack && trafficStart >= 0;
-            boolean healed = replica.equals("r3") && seconds() >= FAULT_OFF_AT && !healedAndBack && trafficStart >= 0;
-            say(replica + " registered " + m.group(1) + " (" + m.group(2) + ")" + (restarted || healed ? ": it is back" : ""));
-            if (restarted) {
-                killedAndBack = true;
-                marker("return", "r2 back");
+            if (m.group(2).equals("202")) {
+                say(replica + " registered " + m.group(1) + " (202): held, it is ejected; only a passing probe lets it back");
+                return;
             }
-            if (healed) {
-                healedAndBack = true;
-                marker("return", "r3 back");
-            }
+            say(replica + " registered " + m.group(1) + " (" + m.group(2) + ")");
+            if (m.group(2).equals("201") && trafficStart >= 0) back(replica); // a new registration after a deregistration
         } else if (line.contains("deregistered") || line.contains("failed")) {
             say(replica + ": " + line.substring(line.indexOf(' ') + 1));
+        }
+    }
+
+    /** {@code who} routes again: r2 after its kill and restart, r3 after its fault. */
+    private void back(String who) {
+        if (who.equals("r2") && seconds() >= RESTART_AT && !killedAndBack) {
+            killedAndBack = true;
+            marker("return", "r2 back");
+        }
+        if (who.equals("r3") && seconds() >= FAULT_OFF_AT && !healedAndBack) {
+            healedAndBack = true;
+            marker("return", "r3 back");
         }
     }
 
