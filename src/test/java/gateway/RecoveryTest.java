@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Level;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -218,5 +219,31 @@ class RecoveryTest extends GatewayTest {
         store.down.set(false);
         advanceUntil(Duration.ofSeconds(5), "back after a probe", () -> routable("svc").size() == 2);
         assertEquals(1, gateway.prober().probes());
+    }
+
+    @Test
+    void eachEjectionIsLoggedWithItsProbeTimeAndAKeptReplicaOnceAtTheThreshold() throws Exception {
+        try (LogCapture log = LogCapture.of(Breaker.class)) {
+            startGateway(clock, "--failure-threshold", "2");
+            Switchable a = switchable("a");
+            Switchable b = switchable("b");
+            Switchable c = switchable("c");
+            for (Switchable r : List.of(a, b, c)) client.register("svc", r.address());
+
+            a.down().set(true);
+            getsAllSucceed(6);
+            b.down().set(true); // one of three is out already: the guard keeps b
+            getsAllSucceed(12);
+
+            String aUrl = Address.parse(a.address()).url();
+            String bUrl = Address.parse(b.address()).url();
+            List<String> evicted = log.messages(Level.WARNING, "evicted");
+            assertEquals(1, evicted.size(), evicted.toString());
+            assertTrue(evicted.get(0).startsWith("evicted " + aUrl + " from svc after 2 consecutive failures"), evicted.get(0));
+            assertTrue(evicted.get(0).contains("; ejection 1, probed in "), "an operator learns when it is tried again: " + evicted.get(0));
+            List<String> kept = log.messages(Level.WARNING, "kept");
+            assertEquals(1, kept.size(), "once, when the run reaches the threshold, not at every failure after: " + kept);
+            assertTrue(kept.get(0).startsWith("kept " + bUrl + " in svc after 2 consecutive failures"), kept.get(0));
+        }
     }
 }
