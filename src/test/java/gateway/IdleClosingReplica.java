@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A minimal HTTP/1.1 replica with keep-alive that, like Node.js or gunicorn, closes a connection
@@ -23,14 +24,20 @@ final class IdleClosingReplica implements AutoCloseable {
 
     final List<String> bodies = new CopyOnWriteArrayList<>();
     final List<String> requestLines = new CopyOnWriteArrayList<>();
+    /** Idle connections this replica has decided to close (it reads from them no more). */
+    final AtomicInteger closing = new AtomicInteger();
+    /** Idle connections it has closed. */
+    final AtomicInteger closed = new AtomicInteger();
+    /** Connections the client closed first. */
+    final AtomicInteger closedByClient = new AtomicInteger();
     private final ServerSocket listener;
     private final Duration idle;
-    private final Duration closing;
+    private final Duration closingTime;
 
     IdleClosingReplica(Duration idle, Duration closing) throws IOException {
         this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         this.idle = idle;
-        this.closing = closing;
+        this.closingTime = closing;
         Thread.ofVirtual().name("idle-closing-accept").start(this::accept);
     }
 
@@ -58,10 +65,18 @@ final class IdleClosingReplica implements AutoCloseable {
                 try {
                     head = readHead(in);
                 } catch (SocketTimeoutException e) {
-                    Thread.sleep(closing.toMillis()); // decided to close; not reading any more
+                    closing.incrementAndGet();
+                    // The window between a real server's decision to close and its close: the
+                    // replica's own behaviour that the tests race against, so it lasts real time.
+                    Thread.sleep(closingTime.toMillis());
+                    socket.close();
+                    closed.incrementAndGet();
                     return;
                 }
-                if (head == null) return; // the client closed it
+                if (head == null) { // the client closed it
+                    closedByClient.incrementAndGet();
+                    return;
+                }
                 requestLines.add(head.lines().findFirst().orElse(""));
                 int length = 0;
                 for (String line : head.split("\r\n")) {

@@ -95,10 +95,19 @@ class RequestHeadTest extends GatewayTest {
 
     @Test
     void anUploadSlowerThanTheHeaderTimeoutIsNotCutByIt() throws Exception {
-        startWithReplica(Clock.SYSTEM, "--header-timeout-ms", "100");
+        TestClock clock = new TestClock();
+        startWithReplica(clock, "--header-timeout-ms", "100");
         Socket upload = connect(gateway.uri());
         write(upload, "POST /svc/x HTTP/1.1\r\nHost: gw\r\nContent-Length: 6\r\n\r\nabc");
-        Thread.sleep(500); // the client's pause is the input under test: five header timeouts, well within the client timeout
+        Await.until(Duration.ofSeconds(10), "the upload's head is read and its body awaited", () -> gateway.bodyWatch().watching() == 1);
+        Socket stalled = connect(gateway.uri());
+        write(stalled, "GET /svc/x HTTP/1.1\r\nHost: gw\r\nX-Slow: a"); // a head that never ends, as a witness
+        // five header timeouts pass, well within the client timeout; the stalled head being cut
+        // shows that the watch has looked at the upload after the clock moved
+        Await.until(Duration.ofSeconds(10), "the stalled head is cut off", () -> {
+            clock.advance(Duration.ofMillis(500));
+            return closedByGateway(stalled);
+        });
         write(upload, "def");
         assertStatus(200, ClientBodyTest.response(upload));
         assertEquals("abcdef", new String(replica.seen.get(0).body(), StandardCharsets.UTF_8));

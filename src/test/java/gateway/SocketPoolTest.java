@@ -24,7 +24,8 @@ class SocketPoolTest {
             Client client = new Client(gateway.uri());
             client.register("svc", replica.address());
             assertEquals(200, client.send("POST", "/svc/1", "order-1").statusCode());
-            Thread.sleep(400); // the replica closed the idle connection; the pool keeps it up to 1 s
+            // the replica closes the idle connection; the pool would keep it up to 1 s
+            Await.until(Duration.ofSeconds(5), "the replica closed the idle connection", () -> replica.closed.get() == 1);
             assertEquals(200, client.send("POST", "/svc/2", "order-2").statusCode());
             assertEquals(List.of("order-1", "order-2"), replica.bodies);
             assertEquals(List.of("POST /1 HTTP/1.1", "POST /2 HTTP/1.1"), replica.requestLines.stream().map(String::strip).toList());
@@ -39,7 +40,7 @@ class SocketPoolTest {
             Client client = new Client(gateway.uri());
             client.register("svc", replica.address());
             assertEquals(200, client.get("/svc/1").statusCode());
-            Thread.sleep(300);
+            Await.until(Duration.ofSeconds(5), "the replica is about to close the idle connection", () -> replica.closing.get() == 1);
             assertEquals(200, client.get("/svc/2").statusCode());
             assertEquals(List.of("GET /1 HTTP/1.1", "GET /2 HTTP/1.1"), replica.requestLines.stream().map(String::strip).toList());
             assertEquals("{\"services\":[{\"name\":\"svc\",\"replicas\":[{\"address\":\"" + replica.address()
