@@ -5,7 +5,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Bounds the time to read a request head ({@code --header-timeout-ms}). HttpServer hands each
@@ -91,15 +91,18 @@ final class HeadWatch implements Executor, AutoCloseable {
         ticker.close();
     }
 
-    /** One exchange task's head: read, arrived (handed to the filters), or cut off. Thread-safe. */
+    /**
+     * One exchange task's head: read, arrived (handed to the filters), or cut off. Lock-free: the
+     * request's thread and the watch race on one state, and a cut is CUTTING while its interrupt
+     * is delivered, so the task's end waits for it and clears it. Thread-safe.
+     */
     private static final class Head {
 
-        private enum State { READING, ARRIVED, CUT, FINISHED }
+        private enum State { READING, ARRIVED, CUTTING, CUT, FINISHED }
 
         private final Thread thread;
         private final long since;
-        private final ReentrantLock lock = new ReentrantLock();
-        private State state = State.READING; // guarded by lock
+        private final AtomicReference<State> state = new AtomicReference<>(State.READING);
 
         Head(Thread thread, long since) {
             this.thread = thread;
@@ -108,36 +111,29 @@ final class HeadWatch implements Executor, AutoCloseable {
 
         /** The head has been read and the request goes on; false when it came too late and was cut off. */
         private boolean arrive() {
-            lock.lock();
-            try {
-                if (state == State.READING) state = State.ARRIVED;
-                return state == State.ARRIVED;
-            } finally {
-                lock.unlock();
-            }
+            return state.compareAndSet(State.READING, State.ARRIVED) || state.get() == State.ARRIVED;
         }
 
-        /** The task is over: a cut's interrupt was delivered under the lock, and must not reach the thread's next task. */
+        /** The task is over: a cut's interrupt must not reach the thread's next task. */
         private void finish() {
-            lock.lock();
-            try {
-                if (state == State.CUT) Thread.interrupted();
-                state = State.FINISHED;
-            } finally {
-                lock.unlock();
+            while (true) {
+                State now = state.get();
+                if (now == State.CUTTING) {
+                    Thread.onSpinWait(); // the watch is between its decision and the interrupt: a few instructions
+                    continue;
+                }
+                if (state.compareAndSet(now, State.FINISHED)) {
+                    if (now == State.CUT) Thread.interrupted();
+                    return;
+                }
             }
         }
 
         private boolean cutIfOlder(long now, long limitNanos) {
-            lock.lock();
-            try {
-                if (state != State.READING || now - since < limitNanos) return false;
-                state = State.CUT;
-                thread.interrupt(); // a blocked channel read ends by closing its channel: the only way the JDK offers
-                return true;
-            } finally {
-                lock.unlock();
-            }
+            if (now - since < limitNanos || !state.compareAndSet(State.READING, State.CUTTING)) return false;
+            thread.interrupt(); // a blocked channel read ends by closing its channel: the only way the JDK offers
+            state.set(State.CUT);
+            return true;
         }
     }
 }

@@ -93,7 +93,7 @@ final class MemoryStore implements Store {
         try {
             SortedSet<String> replicas = services.get(service);
             if (replicas != null && replicas.contains(address)) return false; // a heartbeat is never refused
-            if (hold(service, address)) throw new Held(service, address); // the lock is reentrant: one step
+            if (hold(service, address)) throw new Held(service, address);
             if (replicas == null && services.size() >= limits.maxServices()) throw limits.servicesFull(service);
             if (replicas != null && replicas.size() >= limits.maxReplicasPerService()) throw limits.replicasFull(service);
             return put(service, address);
@@ -229,18 +229,13 @@ final class MemoryStore implements Store {
         return n;
     }
 
-    @Override
-    public boolean hold(String service, String address) {
-        lock.lock();
-        try {
-            Ejection e = ejections.get(address);
-            if (e == null || !e.ejected()) return false;
-            SortedSet<String> held = new TreeSet<>(e.services());
-            if (held.add(service)) ejections.put(address, new Ejection(address, e.ejections(), List.copyOf(held), e.probeAtMillis(), 0));
-            return true;
-        } finally {
-            lock.unlock();
-        }
+    /** Whether {@code address} is ejected; if so, {@code service} joins those it rejoins. The caller holds the lock. */
+    private boolean hold(String service, String address) {
+        Ejection e = ejections.get(address);
+        if (e == null || !e.ejected()) return false;
+        SortedSet<String> held = new TreeSet<>(e.services());
+        if (held.add(service)) ejections.put(address, new Ejection(address, e.ejections(), List.copyOf(held), e.probeAtMillis(), 0));
+        return true;
     }
 
     /** Drops {@code service} from an ejected address's services (forgetting it with the last); the caller holds the lock. */

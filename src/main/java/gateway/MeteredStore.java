@@ -71,11 +71,6 @@ final class MeteredStore implements Store {
     }
 
     @Override
-    public boolean hold(String service, String address) {
-        return counted(() -> store.hold(service, address));
-    }
-
-    @Override
     public List<Ejection> ejections() {
         return counted(store::ejections);
     }

@@ -168,13 +168,6 @@ final class RedisStore implements Store {
                        'probeAt', string.format('%d', tonumber(ARGV[6]) + wait), 'successes', 0)
             redis.call('SADD', KEYS[5], ARGV[1])
             return {count, listing, ejections, wait, 0}""");
-    // KEYS: ejection. ARGV: service. Held: the service is added to those the address rejoins.
-    private static final RedisScript HOLD = new RedisScript("""
-            local held = redis.call('HGET', KEYS[1], 'services')
-            if not held or held == '' then return 0 end
-            for name in string.gmatch(held, '%S+') do if name == ARGV[1] then return 1 end end
-            redis.call('HSET', KEYS[1], 'services', held .. ' ' .. ARGV[1])
-            return 1""");
     // KEYS: ejected index. ARGV: ejection key prefix. Every entry, in one atomic read.
     private static final RedisScript EJECTIONS = new RedisScript("""
             local all = {}
@@ -321,11 +314,6 @@ final class RedisStore implements Store {
         List<String> evictedFrom = ((List<?>) reply.get(1)).stream().map(String::valueOf).sorted().toList();
         return new Failure((Long) reply.get(0), evictedFrom, Math.toIntExact((Long) reply.get(2)), (Long) reply.get(3),
                 1L == (Long) reply.get(4));
-    }
-
-    @Override
-    public boolean hold(String service, String address) {
-        return 1L == (Long) run(HOLD, List.of(key(EJECTION_PREFIX + address)), List.of(service));
     }
 
     @Override

@@ -126,9 +126,9 @@ interface Store extends AutoCloseable {
     boolean add(String service, String address);
 
     /**
-     * Thrown by {@link #add} for an ejected address: it was not added but held for the service
-     * (as {@link #hold} does), in the same atomic step, so a heartbeat racing with the ejection
-     * cannot put a failing replica back into routing.
+     * Thrown by {@link #add} for an ejected address: it was not added, but the service joins
+     * those it rejoins after a passing probe, in the same atomic step, so a heartbeat (even one
+     * racing with the ejection) never puts a failing replica back into routing.
      */
     final class Held extends RuntimeException {
         Held(String service, String address) {
@@ -195,13 +195,6 @@ interface Store extends AutoCloseable {
     default Failure recordFailure(String service, String address, int threshold) {
         return recordFailure(service, address, Quarantine.seed(threshold), 0);
     }
-
-    /**
-     * A registration of an ejected address: remembers {@code service} among those it rejoins
-     * after a passing probe, and returns true, in one atomic step; false (and nothing done) when
-     * the address is not ejected. A heartbeat therefore never undoes an ejection.
-     */
-    boolean hold(String service, String address);
 
     /** Every address ejected or recovering, sorted by address. */
     List<Ejection> ejections();

@@ -59,12 +59,6 @@ final class CountingStore implements Store {
     }
 
     @Override
-    public boolean hold(String service, String address) {
-        up();
-        return store.hold(service, address);
-    }
-
-    @Override
     public List<Ejection> ejections() {
         up();
         return store.ejections();

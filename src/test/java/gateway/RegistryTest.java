@@ -202,11 +202,6 @@ class RegistryTest {
         }
 
         @Override
-        public boolean hold(String service, String address) {
-            return data.hold(service, address);
-        }
-
-        @Override
         public List<Ejection> ejections() {
             return data.ejections();
         }

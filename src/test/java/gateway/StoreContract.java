@@ -422,9 +422,9 @@ abstract class StoreContract {
         store.add(USERS, B);
         store.recordFailure(USERS, A, GUARDED, 0);
 
-        assertTrue(store.hold(USERS, A));
-        assertTrue(store.hold(ORDERS, A), "a new service is remembered for its return");
-        assertFalse(store.hold(USERS, B), "B is not ejected: registered as usual");
+        assertThrows(Store.Held.class, () -> store.add(USERS, A));
+        assertThrows(Store.Held.class, () -> store.add(ORDERS, A), "a new service is remembered for its return");
+        assertFalse(store.add(USERS, B), "B is not ejected: a heartbeat as usual");
 
         assertEquals(Map.of(USERS, List.of(B)), store.registry());
         assertEquals(List.of(new Store.Ejection(A, 1, List.of(ORDERS, USERS), 1000, 0)), store.ejections());
@@ -450,7 +450,7 @@ abstract class StoreContract {
         store.add(USERS, A);
         store.add(USERS, B);
         store.recordFailure(USERS, A, GUARDED, 0);
-        store.hold(ORDERS, A);
+        assertThrows(Store.Held.class, () -> store.add(ORDERS, A));
 
         assertFalse(store.claimProbe(A, 999, 5000), "not due");
         assertTrue(store.claimProbe(A, 1000, 5000));
@@ -502,7 +502,7 @@ abstract class StoreContract {
         store.add(USERS, A);
         store.add(USERS, B);
         store.recordFailure(USERS, A, GUARDED, 0);
-        store.hold(ORDERS, A);
+        assertThrows(Store.Held.class, () -> store.add(ORDERS, A));
 
         assertTrue(store.remove(USERS, A));
         assertEquals(List.of(new Store.Ejection(A, 1, List.of(ORDERS), 1000, 0)), store.ejections());
