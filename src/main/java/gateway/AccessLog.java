@@ -1,6 +1,5 @@
 package gateway;
 
-import com.sun.net.httpserver.HttpExchange;
 import java.net.URI;
 import java.util.logging.Logger;
 
@@ -22,7 +21,7 @@ final class AccessLog {
     }
 
     /** {@code status} -1: no status went out (the connection was dropped); {@code service} "": none registered was named. */
-    void log(HttpExchange exchange, Metrics.Request request, int status, long nanos) {
+    void log(Exchange exchange, Metrics.Request request, int status, long nanos) {
         if (!enabled) return;
         URI target = exchange.getRequestURI();
         String path = target.getRawPath() != null ? target.getRawPath() : target.toString();

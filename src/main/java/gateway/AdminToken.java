@@ -1,6 +1,5 @@
 package gateway;
 
-import com.sun.net.httpserver.HttpExchange;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.List;
@@ -62,7 +61,7 @@ final class AdminToken {
      *
      * @throws HttpError 401 when this access needs the token and the request does not carry it
      */
-    void check(HttpExchange exchange, Access access) {
+    void check(Exchange exchange, Access access) {
         if (isNone() || (access == Access.READ && !protectReads)) return;
         List<String> given = exchange.getRequestHeaders().getOrDefault("Authorization", List.of());
         if (given.isEmpty()) throw unauthorized("this needs the admin token: Authorization: Bearer TOKEN");

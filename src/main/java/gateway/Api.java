@@ -3,7 +3,6 @@ package gateway;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -56,7 +55,7 @@ final class Api {
      * probe, so a sick replica's heartbeat cannot undo its ejection; 409 beyond a limit); DELETE
      * removes it (200, or 404). Both need the admin token, if there is one.
      */
-    void register(HttpExchange exchange) throws IOException {
+    void register(Exchange exchange) throws IOException {
         String method = exchange.getRequestMethod();
         if (!method.equals("POST") && !method.equals("DELETE")) {
             throw HttpError.methodNotAllowed(method, "/register", "POST, DELETE");
@@ -95,7 +94,7 @@ final class Api {
      * the store cannot be read, the replicas this gateway routes to, without counts (they live in
      * the store). {@code "store"} says which.
      */
-    void services(HttpExchange exchange) throws IOException {
+    void services(Exchange exchange) throws IOException {
         readOnly(exchange, "/services");
         token.check(exchange, AdminToken.Access.READ);
         Map<String, Object> body = new LinkedHashMap<>();
@@ -162,7 +161,7 @@ final class Api {
     record ServiceView(String name, List<ReplicaView> replicas, List<EjectedView> ejected) {}
 
     /** 200 while the gateway serves; the store's state is reported, not fatal (routing goes on from the snapshot). */
-    void health(HttpExchange exchange) throws IOException {
+    void health(Exchange exchange) throws IOException {
         readOnly(exchange, "/health");
         Map<String, String> body = new LinkedHashMap<>();
         body.put("status", "UP");
@@ -171,7 +170,7 @@ final class Api {
     }
 
     /** Every metric in the Prometheus text format 0.0.4 (see {@link Metrics}). */
-    void metrics(HttpExchange exchange) throws IOException {
+    void metrics(Exchange exchange) throws IOException {
         readOnly(exchange, "/metrics");
         token.check(exchange, AdminToken.Access.READ);
         byte[] bytes = metrics.scrape().getBytes(StandardCharsets.UTF_8);
@@ -209,7 +208,7 @@ final class Api {
         }
     }
 
-    private static void readOnly(HttpExchange exchange, String path) {
+    private static void readOnly(Exchange exchange, String path) {
         String method = exchange.getRequestMethod();
         if (!method.equals("GET") && !method.equals("HEAD")) throw HttpError.methodNotAllowed(method, path, "GET, HEAD");
     }
@@ -223,7 +222,7 @@ final class Api {
         return body;
     }
 
-    private static Registration parse(HttpExchange exchange) throws IOException {
+    private static Registration parse(Exchange exchange) throws IOException {
         byte[] bytes;
         try (InputStream in = exchange.getRequestBody()) {
             bytes = in.readNBytes(MAX_BODY + 1);

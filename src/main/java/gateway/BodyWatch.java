@@ -1,6 +1,5 @@
 package gateway;
 
-import com.sun.net.httpserver.HttpExchange;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -33,7 +32,7 @@ final class BodyWatch implements AutoCloseable {
     }
 
     /** The exchange's request body, watched until {@link ClientStream#end} and its last read. */
-    ClientStream open(HttpExchange exchange) {
+    ClientStream open(Exchange exchange) {
         ClientStream body = new ClientStream(exchange, exchange.getRequestBody(), this, clock);
         bodies.add(body);
         return body;

@@ -1,6 +1,5 @@
 package gateway;
 
-import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -24,7 +23,7 @@ final class ClientStream extends InputStream {
     /** Who answers the client: still open, the request (a replica's answer or an error), or the watch (408). */
     private enum Answer { OPEN, REQUEST, TIMEOUT }
 
-    private final HttpExchange exchange;
+    private final Exchange exchange;
     private final InputStream in;
     private final BodyWatch watch;
     private final Clock clock;
@@ -41,7 +40,7 @@ final class ClientStream extends InputStream {
     private volatile boolean failed;
     private volatile boolean complete;
 
-    ClientStream(HttpExchange exchange, InputStream in, BodyWatch watch, Clock clock) {
+    ClientStream(Exchange exchange, InputStream in, BodyWatch watch, Clock clock) {
         this.exchange = exchange;
         this.in = in;
         this.watch = watch;

@@ -78,7 +78,7 @@ record Config(
     static final long MiB = 1L << 20;
     /** Below this a common request (cookies, a bearer token) no longer fits. */
     static final int MIN_HEADER_BYTES = 1024;
-    /** The JDK's own cap is set to twice the limit (see Gateway.limitProcess) and must stay an int. */
+    /** The JDK's own cap is set to twice the limit (see JdkStack.limitProcess) and must stay an int. */
     static final int MAX_HEADER_BYTES = 64 * (int) MiB;
 
     /** None: each gateway makes up its own, {@code gw-} and 8 random hex digits (see Gateway). */

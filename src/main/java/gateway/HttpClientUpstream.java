@@ -17,6 +17,32 @@ import java.util.concurrent.Executors;
  */
 final class HttpClientUpstream implements Upstream {
 
+    static final String UPSTREAM_KEEPALIVE_PROPERTY = "jdk.httpclient.keepalive.timeout";
+
+    /**
+     * How long HttpClient keeps an idle upstream connection, in the whole seconds it counts in:
+     * the shortest. It expires a connection at the next whole second past this and its selector
+     * thread closes it up to 3 s later (measured: 2.3-3.0 s), so no connection idle for more than
+     * ~3 s is reused: safe with replicas that keep idle connections 5 s (Node.js, uvicorn, Apache
+     * httpd) or longer (the JDK's HttpServer 30 s, nginx 75 s), not with shorter ones (gunicorn 2 s).
+     */
+    static final int UPSTREAM_KEEPALIVE_SECONDS = 1;
+
+    static {
+        // HttpClient silently retries a refused connect once; each attempt must be one counted
+        // failure. Read once, when the client's classes load: set before any client exists.
+        System.setProperty("jdk.httpclient.disableRetryConnect", "true");
+        // A pooled connection that the replica closes for idleness races the next request on it:
+        // one written just as it closes fails before any byte of the answer. HttpClient then
+        // resends a GET or HEAD (ConnectionExpiredException) but not a POST, rightly: the same
+        // failure follows a request the replica received and acted on. So pooled connections are
+        // dropped well before common servers drop theirs (see UPSTREAM_KEEPALIVE_SECONDS); an
+        // operator may choose otherwise with -Djdk.httpclient.keepalive.timeout=N.
+        if (System.getProperty(UPSTREAM_KEEPALIVE_PROPERTY) == null) {
+            System.setProperty(UPSTREAM_KEEPALIVE_PROPERTY, String.valueOf(UPSTREAM_KEEPALIVE_SECONDS));
+        }
+    }
+
     /** Response bodies of a known length up to this size are read whole before relaying; others stream. */
     static final int READ_WHOLE = 64 * 1024;
 

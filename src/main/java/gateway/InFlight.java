@@ -6,42 +6,52 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The executor HttpServer hands each exchange to, counting the exchanges it has taken and not yet
- * finished, so that a stop waits for exactly the requests in flight. HttpServer's own count cannot
- * serve: an exchange whose streamed answer broke off never leaves it (see Router). Thread-safe.
+ * Counts the requests a server has taken and not yet answered, so that a stop waits for exactly
+ * the requests in flight (HttpServer's own count cannot serve: an exchange whose streamed answer
+ * broke off never leaves it, see Router). Thread-safe.
  */
-final class InFlight implements Executor {
+final class InFlight {
 
     /** How often a stop looks at the count; only a stop waits, so a poll costs nothing elsewhere. */
     private static final Duration POLL = Duration.ofMillis(10);
 
-    private final Executor requests;
     private final AtomicInteger running = new AtomicInteger();
     private final Clock clock;
 
-    InFlight(Executor requests, Clock clock) {
-        this.requests = requests;
+    InFlight(Clock clock) {
         this.clock = clock;
     }
 
-    @Override
-    public void execute(Runnable exchange) {
-        running.incrementAndGet(); // before the hand-off: a queued exchange is in flight too
-        try {
-            requests.execute(() -> {
-                try {
-                    exchange.run();
-                } finally {
-                    running.decrementAndGet();
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            running.decrementAndGet();
-            throw e;
-        }
+    /** A request was taken: counted until {@link #exit}. */
+    void enter() {
+        running.incrementAndGet();
     }
 
-    /** Exchanges taken and not yet finished. */
+    /** A request taken by {@link #enter} is over. */
+    void exit() {
+        running.decrementAndGet();
+    }
+
+    /** An executor that runs each task on {@code requests}, counted from the hand-off (a queued request is in flight too). */
+    Executor over(Executor requests) {
+        return task -> {
+            enter();
+            try {
+                requests.execute(() -> {
+                    try {
+                        task.run();
+                    } finally {
+                        exit();
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                exit();
+                throw e;
+            }
+        };
+    }
+
+    /** Requests taken and not yet answered. */
     int count() {
         return running.get();
     }

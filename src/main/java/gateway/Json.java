@@ -3,7 +3,6 @@ package gateway;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.Map;
@@ -22,13 +21,13 @@ final class Json {
 
     private Json() {}
 
-    static void send(HttpExchange exchange, int status, Object body) throws IOException {
+    static void send(Exchange exchange, int status, Object body) throws IOException {
         OutputStream out = start(exchange, status, body);
         if (out != null) out.close();
     }
 
     /** Sends the headers and the body, flushed; returns the open body stream, or null for HEAD (already closed). */
-    private static OutputStream start(HttpExchange exchange, int status, Object body) throws IOException {
+    private static OutputStream start(Exchange exchange, int status, Object body) throws IOException {
         byte[] bytes = MAPPER.writeValueAsBytes(body);
         exchange.getResponseHeaders().set("Content-Type", "application/json");
         boolean head = exchange.getRequestMethod().equals("HEAD");
@@ -42,17 +41,17 @@ final class Json {
     }
 
     /**
-     * As {@link #error(HttpExchange, int, String)}, but the body stream is left open (the answer
+     * As {@link #error(Exchange, int, String)}, but the body stream is left open (the answer
      * is out, flushed) for the caller to close: closing it reads the rest of the request body,
      * which must not be waited for when the client has stalled (see ClientStream).
      */
-    static OutputStream errorUnclosed(HttpExchange exchange, int status, String message, Map<String, ?> extra)
+    static OutputStream errorUnclosed(Exchange exchange, int status, String message, Map<String, ?> extra)
             throws IOException {
         return start(exchange, status, errorBody(message, extra));
     }
 
     /** {@code {"error": message}} plus any extra fields, with the given status. */
-    static void error(HttpExchange exchange, int status, String message, Map<String, ?> extra) throws IOException {
+    static void error(Exchange exchange, int status, String message, Map<String, ?> extra) throws IOException {
         send(exchange, status, errorBody(message, extra));
     }
 
@@ -63,7 +62,7 @@ final class Json {
         return body;
     }
 
-    static void error(HttpExchange exchange, int status, String message) throws IOException {
+    static void error(Exchange exchange, int status, String message) throws IOException {
         error(exchange, status, message, Map.of());
     }
 }

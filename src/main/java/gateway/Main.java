@@ -36,7 +36,7 @@ public final class Main {
             return BAD_USAGE;
         }
         Log.configure();
-        Gateway.limitProcess(config); // before the first HttpServer, which reads its limits once
+        JdkStack.limitProcess(config); // before the first HttpServer, which reads its limits once
         Gateway gateway;
         try {
             gateway = Gateway.start(config);

@@ -1,6 +1,5 @@
 package gateway;
 
-import com.sun.net.httpserver.HttpExchange;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryUsage;
 import java.lang.management.ThreadMXBean;
@@ -135,7 +134,7 @@ final class Metrics {
     }
 
     /** The request has been answered (or its connection dropped): count it and, if asked for, log it. */
-    void end(Request request, HttpExchange exchange) {
+    void end(Request request, Exchange exchange) {
         if (request.own) return;
         int status = exchange.getResponseCode(); // -1 until a status went out
         long nanos = Math.max(0, clock.nanoTime() - request.started); // a test's clock may step back

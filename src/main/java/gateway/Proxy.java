@@ -1,7 +1,6 @@
 package gateway;
 
 import com.sun.net.httpserver.Headers;
-import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -77,7 +76,7 @@ final class Proxy {
      * Forwards {@code /SERVICE/rest?query} to {@code REPLICA/rest?query}; a request whose Via
      * shows it has passed this gateway before, or too many proxies, gets 508 instead.
      */
-    void forward(HttpExchange exchange, String service, String rawRest, Metrics.Request trace) throws IOException {
+    void forward(Exchange exchange, String service, String rawRest, Metrics.Request trace) throws IOException {
         Optional<String> loop = ForwardHeaders.loop(exchange.getRequestHeaders(), gatewayId);
         if (loop.isPresent()) throw new HttpError(508, loop.get());
         Replicas replicas = registry.snapshot().get(service);
@@ -91,7 +90,7 @@ final class Proxy {
         }
     }
 
-    private void tryReplicas(HttpExchange exchange, String service, String rawRest, Replicas replicas, RequestBody body,
+    private void tryReplicas(Exchange exchange, String service, String rawRest, Replicas replicas, RequestBody body,
                              Metrics.Request trace) throws IOException {
         String method = exchange.getRequestMethod();
         Upstream.Request request = new Upstream.Request(method, rawRest, exchange.getRequestURI().getRawQuery(),
@@ -147,7 +146,7 @@ final class Proxy {
     }
 
     /** Who sent this request, whether its X-Forwarded-* headers are believed, and how this gateway signs Via. */
-    private ForwardHeaders.Hop hop(HttpExchange exchange) {
+    private ForwardHeaders.Hop hop(Exchange exchange) {
         InetAddress peer = exchange.getRemoteAddress().getAddress();
         boolean trusted = false;
         for (int i = 0; i < trustedProxies.size() && !trusted; i++) trusted = trustedProxies.get(i).contains(peer);
@@ -178,7 +177,7 @@ final class Proxy {
     }
 
     /** Copies the replica's answer to the client, streaming the body. */
-    private static void relay(HttpExchange exchange, Upstream.Answer response, String gatewayId) throws IOException {
+    private static void relay(Exchange exchange, Upstream.Answer response, String gatewayId) throws IOException {
         try (InputStream upstream = response.body()) {
             Headers out = exchange.getResponseHeaders();
             out.putAll(ForwardHeaders.response(response.headers(), VIA_VERSION, gatewayId));

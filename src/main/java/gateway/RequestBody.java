@@ -1,6 +1,5 @@
 package gateway;
 
-import com.sun.net.httpserver.HttpExchange;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -54,7 +53,7 @@ final class RequestBody {
      *
      * @throws ClientStream.Gone when the client fails while its body is read
      */
-    static RequestBody read(HttpExchange exchange, int keep, RetryBudget budget, BodyWatch watch) throws IOException {
+    static RequestBody read(Exchange exchange, int keep, RetryBudget budget, BodyWatch watch) throws IOException {
         String declared = exchange.getRequestHeaders().getFirst("Content-Length");
         long length = -1;
         if (declared != null) {

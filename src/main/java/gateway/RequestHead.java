@@ -7,7 +7,6 @@ import java.io.InputStream;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
-import java.io.OutputStream;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -54,7 +53,7 @@ final class RequestHead extends Filter {
         if (refusal == null) {
             chain.doFilter(exchange);
         } else {
-            refuse(exchange, refusal.status, refusal.getMessage());
+            new JdkExchange(exchange).refuse(refusal.status, refusal.getMessage(), Map.of());
         }
     }
 
@@ -136,38 +135,6 @@ final class RequestHead extends Filter {
             return new HttpError(431, "the request head is over " + maxBytes + " bytes (" + FIELD_OVERHEAD + " counted per field)");
         }
         return null;
-    }
-
-    /**
-     * Answers {@code status} and closes the connection without reading what is left of the request
-     * body: HttpServer would otherwise wait, as long as the client likes, for up to 64 KiB of it
-     * when the exchange is closed (LeftOverInputStream.drain, a blocking read that never times out).
-     */
-    static void refuse(HttpExchange exchange, int status, String message) {
-        refuse(exchange, status, message, Map.of());
-    }
-
-    /** As {@link #refuse(HttpExchange, int, String)}, with {@code extra} fields beside the error. */
-    static void refuse(HttpExchange exchange, int status, String message, Map<String, ?> extra) {
-        OutputStream body = null;
-        try {
-            exchange.getResponseHeaders().set("Connection", "close");
-            body = Json.errorUnclosed(exchange, status, message, extra); // out and flushed; null for HEAD
-        } catch (IOException | IllegalStateException e) {
-            LOG.fine("could not send " + status + ": " + e.getMessage()); // an answer had begun, or the client is gone
-        }
-        // A blocked channel read ends by closing its channel: the only way the JDK offers. The
-        // interrupt makes the drain's first read from the socket fail at once (a body already
-        // buffered is still read whole); HttpServer then closes the connection, as asked.
-        Thread.currentThread().interrupt();
-        try {
-            if (body != null) body.close(); // ends the exchange: the server counts it finished
-        } catch (IOException e) {
-            LOG.fine("could not finish " + status + ": " + e.getMessage());
-        } finally {
-            exchange.close();
-            Thread.interrupted();
-        }
     }
 
     @Override

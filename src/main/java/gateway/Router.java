@@ -1,8 +1,6 @@
 package gateway;
 
 import com.sun.net.httpserver.Headers;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
 import java.io.IOException;
 import java.util.Map;
 import java.util.logging.Level;
@@ -12,9 +10,10 @@ import java.util.regex.Pattern;
 /**
  * The one handler: sends the gateway's own paths to {@link Api} and everything else to
  * {@link Proxy}, and is the single place where errors become statuses. No exception reaches a
- * client as a stack trace. Thread-safe.
+ * client as a stack trace; one that escapes {@link #handle} tells the server to drop the
+ * connection (every {@link Stack}'s server does). Thread-safe.
  */
-final class Router implements HttpHandler {
+final class Router {
 
     private static final Logger LOG = Log.get(Router.class);
 
@@ -31,8 +30,8 @@ final class Router implements HttpHandler {
         this.metrics = metrics;
     }
 
-    @Override
-    public void handle(HttpExchange exchange) throws IOException {
+    /** Answers one request; an exception thrown means the answer broke off and the connection must be dropped. */
+    void handle(Exchange exchange) throws IOException {
         Metrics.Request request = metrics.start();
         boolean aborted = false;
         try {
@@ -51,7 +50,7 @@ final class Router implements HttpHandler {
             LOG.fine("client's request body failed: " + e.getMessage());
             if (!e.answered) {
                 // unreadable (a chunked trailer, a bad chunk) or cut short: the JDK's stream cannot read on past it
-                RequestHead.refuse(exchange, 400, "the request body could not be read: " + e.getMessage());
+                exchange.refuse(400, "the request body could not be read: " + e.getMessage(), Map.of());
                 return;
             }
             aborted = true;
@@ -69,7 +68,7 @@ final class Router implements HttpHandler {
         }
     }
 
-    private void route(HttpExchange exchange, Metrics.Request request) throws IOException {
+    private void route(Exchange exchange, Metrics.Request request) throws IOException {
         String method = exchange.getRequestMethod();
         if (!TOKEN.matcher(method).matches()) throw new HttpError(400, "method '" + method + "' is not a valid token");
         // HttpClient refuses to send it, and a tunnel is not a proxied request
@@ -101,13 +100,13 @@ final class Router implements HttpHandler {
         }
     }
 
-    private static void reply(HttpExchange exchange, int status, String message, HttpError error) {
+    private static void reply(Exchange exchange, int status, String message, HttpError error) {
         Headers request = exchange.getRequestHeaders();
         if (request.containsKey("Transfer-Encoding") || request.containsKey("Content-Length")
                 && !request.getFirst("Content-Length").equals("0")) {
             // What is left of the body may never come: closing the exchange would wait for it
-            // without a timeout (see RequestHead.refuse), so the connection closes instead.
-            RequestHead.refuse(exchange, status, message, error == null ? Map.of() : error.details);
+            // without a timeout (see Exchange.refuse), so the connection closes instead.
+            exchange.refuse(status, message, error == null ? Map.of() : error.details);
             return;
         }
         try {

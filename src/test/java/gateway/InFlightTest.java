@@ -20,8 +20,8 @@ class InFlightTest {
         TestClock clock = new TestClock();
         CountDownLatch release = new CountDownLatch(1);
         try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
-            InFlight inFlight = new InFlight(threads, clock);
-            inFlight.execute(() -> await(release));
+            InFlight inFlight = new InFlight(clock);
+            inFlight.over(threads).execute(() -> await(release));
             CompletableFuture<Boolean> none = CompletableFuture.supplyAsync(() -> inFlight.awaitNone(Duration.ofSeconds(1)), threads);
             int polls = 0;
             Duration waited = Duration.ZERO;

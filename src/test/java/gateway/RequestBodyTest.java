@@ -55,7 +55,7 @@ class RequestBodyTest {
             try (exchange) {
                 RequestBody body;
                 try {
-                    body = RequestBody.read(exchange, KEEP, budget, watch);
+                    body = RequestBody.read(new JdkExchange(exchange), KEEP, budget, watch);
                 } catch (IOException | RuntimeException e) {
                     seen.complete(new Seen(false, budget.reserved(), null, null, -1, -1, watch.watching(), e));
                     return;
