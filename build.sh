@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds, tests and runs the gateway with a JDK >= 21 found on this machine.
 #   ./build.sh            build target/gateway.jar and the sample service, test-services/target/sample-service.jar
-#   ./build.sh test       run every test (unit, property, integration over real sockets), the sample service's too
+#                         and the variants, benchmarks/variants/NAME/target/gateway-NAME.jar
+#   ./build.sh test       run every test (unit, property, integration over real sockets), the sample service's too,
+#                         and the contract tests on every variant's stack
 #   ./build.sh run [...]  build if needed, then start the gateway with the given flags
 #   ./build.sh demo       build if needed, then the failover demo: a gateway, three sample replicas,
 #                         one killed and brought back; a timeline on stdout, target/demo/failover.svg
@@ -66,6 +68,9 @@ sample_is_stale() {
   [ ! -f "$SAMPLE_JAR" ] && return 0
   [ -n "$(find test-services/src/main test-services/pom.xml -newer "$SAMPLE_JAR" -print -quit)" ]
 }
+# The same gateway on other HTTP stacks (benchmarks/variants/pom.xml): one fat jar each.
+VARIANT_POM=(-f benchmarks/variants/pom.xml)
+build_variants() { "${MVN[@]}" "${VARIANT_POM[@]}" -q package -DskipTests | sed 's/\x1b\[[0-9;]*m//g' >&2; }
 build_sample() { "${MVN[@]}" "${SAMPLE[@]}" -q package -DskipTests | sed 's/\x1b\[[0-9;]*m//g' >&2; }
 
 # Debian's Maven prints colour resets even in batch mode; strip them, and keep stdout for the gateway's own line.
@@ -114,11 +119,13 @@ aot_flags() { [ -s "$AOT" ] && [ "$AOT" -nt target/gateway.jar ] && echo "-XX:AO
 cmd=${1:-build}
 [ $# -gt 0 ] && shift
 case "$cmd" in
-  build) build && build_sample && echo "built target/gateway.jar and $SAMPLE_JAR (JDK $(jdk_major "$JAVA_HOME") at $JAVA_HOME)" ;;
+  build) build && build_sample && build_variants \
+           && echo "built target/gateway.jar, $SAMPLE_JAR and benchmarks/variants/*/target/gateway-*.jar (JDK $(jdk_major "$JAVA_HOME") at $JAVA_HOME)" ;;
   # The sample service first: the gateway's ComposeFileTest reads its jar's --help. A -Dtest=...
   # that names only gateway tests matches none there, which is no failure.
   test)  "${MVN[@]}" "${SAMPLE[@]}" verify -Dsurefire.failIfNoSpecifiedTests=false "$@"
-         "${MVN[@]}" verify "$@" ;;
+         "${MVN[@]}" verify "$@"
+         "${MVN[@]}" "${VARIANT_POM[@]}" verify -Dsurefire.failIfNoSpecifiedTests=false "$@" ;;
   run)   if jar_is_stale; then build; fi
          exec "$JAVA_HOME/bin/java" "${JVM_FLAGS[@]}" $(aot_flags) -jar target/gateway.jar "$@" ;;
   demo)  if jar_is_stale; then build; fi

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.logging.Level;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.Test;
  * need {@code Authorization: Bearer TOKEN}; proxied routes and {@code /health} never do; reads only
  * with {@code --protect-reads}. Raw sockets, so the headers sent are exactly those written here.
  */
+@Tag("contract") // run on every stack (benchmarks/variants)
 class AdminAccessTest extends GatewayTest {
 
     static final String TOKEN = "s3cret-Token_0123456789";

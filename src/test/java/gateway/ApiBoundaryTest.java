@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The gateway's own endpoints at their edges: the body limit, and /services while the store is down. */
+@Tag("contract") // run on every stack (benchmarks/variants)
 class ApiBoundaryTest {
 
     @Test

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.Test;
  * A request without a body goes upstream without one: no {@code Content-Length: 0} (RFC 9110
  * §8.6), while a body the client declared, even an empty one, keeps its length.
  */
+@Tag("contract") // run on every stack (benchmarks/variants)
 class BodilessRequestTest {
 
     /** The upstream client this test's gateways use; a *SocketsTest subclass runs the same tests on the other. */

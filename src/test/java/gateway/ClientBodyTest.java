@@ -16,12 +16,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * Clients that send their bodies slowly, stall or hang up: the replica is never blamed for them,
  * and their waiting never uses up the deadline of the attempts. Raw sockets, real replicas.
  */
+@Tag("contract") // run on every stack (benchmarks/variants)
 class ClientBodyTest extends GatewayTest {
 
     static final int MiB = 1 << 20;

@@ -9,10 +9,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.logging.Level;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Where errors become statuses: a bug is a 500 without a trace, a broken request body a dropped connection. */
+@Tag("contract") // run on every stack (benchmarks/variants)
 class ErrorBoundaryTest {
 
     final List<AutoCloseable> closing = new ArrayList<>();

@@ -20,9 +20,11 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** A gateway's start and stop: close lets go of everything it holds; awaitClose waits for it. */
+@Tag("contract") // run on every stack (benchmarks/variants)
 class GatewayLifecycleTest {
 
     private static Gateway start(Store store, String... flags) throws Exception {

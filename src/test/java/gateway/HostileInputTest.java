@@ -11,6 +11,7 @@ import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -21,6 +22,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Request lines the contract forbids, sent over a raw socket (java.net.http would normalise or
  * refuse them): each gets a 4xx/501 and never reaches a replica in a shape the client did not send.
  */
+@Tag("contract") // run on every stack (benchmarks/variants)
 class HostileInputTest {
 
     /** The upstream client this test's gateways use; a *SocketsTest subclass runs the same tests on the other. */

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.Test;
  * Requests that come back to the gateway they passed: a gateway registered as its own replica,
  * two gateways pointing at each other, a chain of too many proxies.
  */
+@Tag("contract") // run on every stack (benchmarks/variants)
 class LoopIntegrationTest {
 
     /** The upstream client this test's gateways use; a *SocketsTest subclass runs the same tests on the other. */

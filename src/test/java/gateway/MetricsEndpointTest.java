@@ -17,11 +17,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /** GET /metrics over a real gateway: the format as promtool reads it, and counts that match the traffic sent. */
+@Tag("contract") // run on every stack (benchmarks/variants)
 class MetricsEndpointTest extends GatewayTest {
 
     private Exposition scrape() throws Exception {

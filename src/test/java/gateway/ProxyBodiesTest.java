@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.Test;
  * and sent again to the next replica; a larger one is streamed and sent once; a HEAD answer keeps
  * the replica's length, zero included.
  */
+@Tag("contract") // run on every stack (benchmarks/variants)
 class ProxyBodiesTest {
 
     /** The upstream client this test's gateways use; a *SocketsTest subclass runs the same tests on the other. */

@@ -22,9 +22,11 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The proxy over real sockets: real replicas, refusing, failing, hanging and streaming ones. */
+@Tag("contract") // run on every stack (benchmarks/variants)
 class ProxyIntegrationTest extends GatewayTest {
 
     @Test

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.Test;
  * a heartbeat that does not undo an ejection; a service that keeps its last replica; and a
  * prober that fails and is restarted.
  */
+@Tag("contract") // run on every stack (benchmarks/variants)
 class RecoveryTest extends GatewayTest {
 
     static final Duration AWAIT = Duration.ofSeconds(10);

@@ -19,10 +19,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Gateways sharing one real redis-server: notices, eviction, restarts, outages, a stall, and a Redis that forgets. */
+@Tag("contract") // run on every stack (benchmarks/variants)
 class RedisGatewayTest {
 
     static final Duration PROPAGATION = Duration.ofSeconds(5);

@@ -9,10 +9,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Two gateways on one real redis-server and one TestClock: one probe per due replica, and both see it return. */
+@Tag("contract") // run on every stack (benchmarks/variants)
 class RedisRecoveryTest {
 
     static final Duration AWAIT = Duration.ofSeconds(10);

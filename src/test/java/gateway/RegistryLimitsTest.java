@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.http.HttpResponse;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** {@code --max-services} and {@code --max-replicas-per-service} over HTTP: 409 with the limit named, heartbeats still welcome. */
+@Tag("contract") // run on every stack (benchmarks/variants)
 class RegistryLimitsTest extends GatewayTest {
 
     private static JsonNode json(HttpResponse<String> response) throws Exception {

@@ -1,5 +1,6 @@
 package gateway;
 
+import org.junit.jupiter.api.Tag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,6 +14,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Stopping the gateway: an idle one stops at once, whatever it served before. */
+@Tag("contract") // run on every stack (benchmarks/variants)
 class ShutdownTest {
 
     /** The grace a SIGTERM gives by default (--shutdown-grace-ms); the bug made every stop wait all of it. */

@@ -8,6 +8,7 @@ import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.Test;
  * X-Forwarded-* behind a TLS terminator: believed from the proxies named by --trusted-proxies,
  * replaced for everyone else. The replica echoes what it received.
  */
+@Tag("contract") // run on every stack (benchmarks/variants)
 class TrustedProxiesIntegrationTest {
 
     /** The upstream client this test's gateways use; a *SocketsTest subclass runs the same tests on the other. */

@@ -15,11 +15,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** How the proxy uses its upstream connections: a failed attempt does not keep its connection. */
+@Tag("contract") // run on every stack (benchmarks/variants)
 class UpstreamConnectionTest {
 
     final List<AutoCloseable> closing = new ArrayList<>();

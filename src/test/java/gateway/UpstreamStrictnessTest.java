@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.logging.Level;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -18,6 +19,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * What the gateway relays when a replica breaks HTTP/1.1: each replica here is a raw socket that
  * writes exact bytes, and each client a raw socket that reads exactly what the gateway wrote.
  */
+@Tag("contract") // run on every stack (benchmarks/variants)
 class UpstreamStrictnessTest extends GatewayTest {
 
     static final String ID = "gw-strict";
@@ -210,6 +212,7 @@ class UpstreamStrictnessTest extends GatewayTest {
      * a 502 (RFC 9112 §2.2: a bare CR is invalid, or replaced with SP).
      */
     @Test
+    @Tag("httpclient")
     void aBareCrInAReplicaHeaderEndsTheLineInsideTheJdkClient() throws Exception {
         String response = through("HTTP/1.1 200 OK\r\nX-A: foo\rSet-Cookie: injected=cr\r\nContent-Length: 2\r\n\r\nok");
         assertTrue(response.startsWith("HTTP/1.1 200 "), response);
@@ -221,6 +224,7 @@ class UpstreamStrictnessTest extends GatewayTest {
 
     /** A bare CR followed by a space is folded into the value as a space, which RFC 9112 §2.2 allows. */
     @Test
+    @Tag("httpclient")
     void aBareCrBeforeASpaceBecomesPartOfTheValue() throws Exception {
         String response = through("HTTP/1.1 200 OK\r\nX-A: foo\r bar\r\nContent-Length: 2\r\n\r\nok");
         assertTrue(head(response).contains("\r\nx-a: foo bar\r\n"), response);
@@ -232,6 +236,7 @@ class UpstreamStrictnessTest extends GatewayTest {
      * changed and the answer is refused (or a 502), which is what it should be.
      */
     @Test
+    @Tag("httpclient")
     void aFourDigitStatusIsReadAsItsFirstThreeDigitsByTheJdkClient() throws Exception {
         String response = through("HTTP/1.1 2000 OK\r\nContent-Length: 2\r\n\r\nok");
         assertTrue(response.startsWith("HTTP/1.1 200 "), response);
@@ -253,6 +258,7 @@ class UpstreamStrictnessTest extends GatewayTest {
      * would be misled, which is why the README asks for one that rejects bare CRs.
      */
     @Test
+    @Tag("httpserver")
     void aBareCrInAClientHeaderEndsTheLineInsideTheJdkServer() throws Exception {
         startGateway("--gateway-id", ID);
         Backend backend = closeLater(Backend.named("b"));
