@@ -398,15 +398,6 @@ for v in "${ORDER[@]}"; do
     "$(ratio "${P99[$v]}" "${P99[nginx]:-}")" "${CPU_US[$v]/#-/–}" "${ERR[$v]}" "${FIRST[$v]}" "${RSS[$v]}" "${JAR_MIB[$v]}" \
     "${OTHER[$v]}" "${STEAL[$v]}")$'\n'
 done
-
-# The chart: req/s and CPU µs per request per row, plain SVG beside the report.
-for v in "${ORDER[@]}"; do
-  printf '%s\t%s\t%s\t%s\n' "$v" "${RPS[$v]}" "${CPU_US[$v]}" "$([ -n "${PEER[$v]:-}" ] && echo peer || echo gateway)"
-done >"$WORK/chart.tsv"
-mkdir -p "$(dirname "$OUT")"
-"$JAVA" -cp "$TOOLS" Chart "$WORK/chart.tsv" "$CHART" \
-  "End to end, $DATE: $THREADS threads, $CONNECTIONS connections, medians of $ROUNDS rounds of ${DURATION}s" \
-  || { NOTES+=("chart: benchmarks/tools/Chart.java failed"); CHART=""; }
 echo
 echo "$TABLE"
 [ -n "$STARTUP" ] && printf '| startup | JVM flags | median first 200 ms | runs ms |\n|---|---|---:|---|\n%s\n' "$STARTUP"
@@ -419,6 +410,15 @@ else
   COMMIT="unknown: the jar is not in a checkout's target/ (this checkout: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo none))"
 fi
 mkdir -p "$(dirname "$OUT")"
+
+# The chart: req/s and CPU µs per request per row, plain SVG beside the report.
+for v in "${ORDER[@]}"; do
+  printf '%s\t%s\t%s\t%s\n' "$v" "${RPS[$v]}" "${CPU_US[$v]}" "$([ -n "${PEER[$v]:-}" ] && echo peer || echo gateway)"
+done >"$WORK/chart.tsv"
+"$JAVA" -cp "$TOOLS" Chart "$WORK/chart.tsv" "$CHART" \
+  "End to end, $DATE, commit ${COMMIT%% *}: ${LOADGEN%% *} -t$THREADS -c$CONNECTIONS, $ROUNDS rounds of ${DURATION}s" \
+  || { NOTES+=("chart: benchmarks/tools/Chart.java failed"); CHART=""; }
+
 {
   echo "# End-to-end benchmark, $DATE"
   echo

@@ -48,12 +48,12 @@ public final class Chart {
                         WIDTH, height, WIDTH, height))
                 .append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n")
                 .append(text(10, 22, title, "font-size=\"15\" font-weight=\"bold\""))
-                .append(text(10, 40, "blue: this gateway and its variants; grey: direct to a replica, nginx, Spring Cloud Gateway",
+                .append(text(10, 40, "medians of the rounds; blue: this gateway and its variants; grey: direct to a replica, nginx, Spring Cloud Gateway",
                         "fill=\"#555\""));
         int y = TOP;
-        group(s, y, "Throughput, req/s (median of the rounds; longer is better)", rows, Row::rps, "%,.0f");
+        group(s, y, "Throughput, req/s; longer is better", rows, Row::rps, "%,.0f");
         y += groupHeight + GROUP_GAP;
-        group(s, y, "CPU time per request of the row's own process, µs (direct: the replica; median of the rounds; shorter is better)", rows, Row::cpuMicros, "%,.1f");
+        group(s, y, "CPU µs per request of the row's own process (direct: the replica); shorter is better", rows, Row::cpuMicros, "%,.1f");
         return s.append("</svg>\n").toString();
     }
 
