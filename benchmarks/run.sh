@@ -242,6 +242,12 @@ start_gateway() { # name, jar, jvm flags, gateway flags
   ORDER+=("$name")
 }
 variant_jar() { echo "$ROOT/benchmarks/variants/$1/target/gateway-$1.jar"; } # built by the variants' own modules
+stale_note() { # a variant jar older than its module or the shared core measures code that is no longer there
+  local jar; jar=$(variant_jar "$1")
+  if [ -n "$(find "$ROOT/src/main" "$ROOT/benchmarks/variants/$1" -path '*/target' -prune -o -type f -newer "$jar" -print -quit)" ]; then
+    NOTES+=("$1: its jar is older than src/main or benchmarks/variants/$1 (rebuild it to measure the current code)")
+  fi
+}
 
 for v in $VARIANTS; do
   case "$v" in
@@ -253,6 +259,7 @@ for v in $VARIANTS; do
     platform) start_gateway platform "$GATEWAY_JAR" "$GATEWAY_JVM_FLAGS" "--executor platform" || NOTES+=("platform: did not start") ;;
     sockets) # the variant module when built, else the same idea inside the default jar
       if [ -f "$(variant_jar sockets)" ]; then
+        stale_note sockets
         start_gateway sockets "$(variant_jar sockets)" "$GATEWAY_JVM_FLAGS" "$VIRTUAL_FLAGS" || NOTES+=("sockets: did not start")
       else
         NOTES+=("sockets: benchmarks/variants/sockets is not built; the row runs the default jar with --upstream sockets")
@@ -260,6 +267,7 @@ for v in $VARIANTS; do
       fi ;;
     helidon|vertx)
       if [ -f "$(variant_jar "$v")" ]; then
+        stale_note "$v"
         start_gateway "$v" "$(variant_jar "$v")" "$GATEWAY_JVM_FLAGS" "$VIRTUAL_FLAGS" || NOTES+=("$v: did not start")
       else NOTES+=("$v: skipped, benchmarks/variants/$v/target/gateway-$v.jar is not built"); fi ;;
     scg)
@@ -423,6 +431,11 @@ done >"$WORK/chart.tsv"
   echo "# End-to-end benchmark, $DATE"
   echo
   echo "- commit: $COMMIT; gateway jar: \`$GATEWAY_JAR\` (sha256 $(sha256sum "$GATEWAY_JAR" | cut -c1-12))"
+  for v in "${ORDER[@]}"; do
+    if [ -n "${JAR[$v]:-}" ] && [ "${JAR[$v]}" != "$GATEWAY_JAR" ]; then
+      echo "- $v jar: \`${JAR[$v]#"$ROOT"/}\` (sha256 $(sha256sum "${JAR[$v]}" | cut -c1-12), built $(date -u -r "${JAR[$v]}" +%Y-%m-%dT%H%MZ))"
+    fi
+  done
   echo "- JDK: $("$JAVA" -version 2>&1 | sed -n 2p)"
   echo "- CPU: $(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo), $(nproc) cores; $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo); kernel $(uname -r)"
   echo "- load: $LOADGEN, $THREADS threads, $CONNECTIONS connections, GET of a ${#BODY}-byte body, loopback only"
