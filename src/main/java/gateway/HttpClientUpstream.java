@@ -62,14 +62,21 @@ final class HttpClientUpstream implements Upstream {
 
     private final ExecutorService tasks = Executors.newThreadPerTaskExecutor(Threads.virtual("upstream"));
     private final HttpClient client;
+    private final LazyTrust trust = new LazyTrust();
 
     HttpClientUpstream(Duration connectTimeout) {
         this.client = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(connectTimeout)
                 .followRedirects(HttpClient.Redirect.NEVER)
+                .sslContext(LazyTrust.context(trust)) // the trust store is read on the first https call, not at start
                 .executor(tasks)
                 .build();
+    }
+
+    /** The trust this client's TLS connections use: the default, read when first needed. */
+    LazyTrust trust() {
+        return trust;
     }
 
     @Override
