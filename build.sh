@@ -78,26 +78,36 @@ build() { "${MVN[@]}" -q package -DskipTests | sed 's/\x1b\[[0-9;]*m//g' >&2; ao
 
 # JDK 25+: an AOT cache of the classes a proxied request loads and links roughly halves the time
 # from launch to the first proxied answer (benchmarks/README.md). It comes from a short training
-# run: the gateway registers itself as a replica and proxies a few hundred requests to its own
-# /health; the JVM writes the cache when it exits. Best effort: without curl or JDK 25 there is none.
+# run: the gateway proxies a few hundred requests to a replica of the benchmarks' own
+# (benchmarks/tools/Replica.java, run from source) and answers its own endpoints; the JVM writes the
+# cache when it exits. Best effort: without curl or JDK 25 there is none.
 AOT=target/gateway.aot
 aot_train() {
   rm -f "$AOT"
   "$JAVA_HOME/bin/java" -XX:AOTCacheOutput=/dev/null -version >/dev/null 2>&1 || return 0
   command -v curl >/dev/null || return 0
-  local out=target/aot-training.out pid url i
+  local out=target/aot-training.out rout=target/aot-replica.out pid rpid url replica i ok=0
+  "$JAVA_HOME/bin/java" -XX:+UseSerialGC -Xmx64m benchmarks/tools/Replica.java 0 >"$rout" 2>/dev/null </dev/null &
+  rpid=$!
   "$JAVA_HOME/bin/java" "${JVM_FLAGS[@]}" -XX:AOTCacheOutput="$AOT" -jar target/gateway.jar \
     --bind 127.0.0.1 --port 0 >"$out" 2>/dev/null </dev/null &
   pid=$!
-  for i in $(seq 100); do grep -q '^gateway listening on ' "$out" 2>/dev/null && break; sleep 0.1; done
+  for i in $(seq 100); do grep -q '^gateway listening on ' "$out" 2>/dev/null && grep -q 'listening on ' "$rout" 2>/dev/null && break; sleep 0.1; done
   url=$(sed -n 's/^gateway listening on //p' "$out")
-  if [ -n "$url" ]; then
-    curl -s -o /dev/null -XPOST "$url/register" -d "{\"service\":\"self\",\"address\":\"$url\"}"
-    for i in $(seq 100); do curl -s -o /dev/null -o /dev/null "$url/self/health" "$url/services"; done
+  replica=$(sed -n 's/.*listening on //p' "$rout" | head -n1)
+  if [ -n "$url" ] && [ -n "$replica" ]; then
+    curl -s -o /dev/null -XPOST "$url/register" -d "{\"service\":\"train\",\"address\":\"$replica\"}"
+    for i in $(seq 100); do
+      [ "$(curl -s -o /dev/null -w '%{http_code}' "$url/train/")" = 200 ] && ok=$((ok + 1))
+      curl -s -o /dev/null -o /dev/null "$url/services" "$url/metrics"
+    done
   fi
   kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
-  rm -f "$out"
-  [ -s "$AOT" ] && echo "AOT cache written to $AOT" >&2 || true
+  kill -TERM "$rpid" 2>/dev/null; wait "$rpid" 2>/dev/null || true
+  rm -f "$out" "$rout"
+  # a cache trained without proxied answers would leave out the classes the first answer needs
+  if [ "$ok" -lt 100 ]; then echo "AOT training proxied $ok/100 requests: no cache written" >&2; rm -f "$AOT"; return 0; fi
+  [ -s "$AOT" ] && echo "AOT cache written to $AOT (trained on $ok proxied answers)" >&2 || true
 }
 
 # Killed/total per class (nested classes and lambdas count for their outer class) and in total,

@@ -62,21 +62,22 @@ final class HttpClientUpstream implements Upstream {
 
     private final ExecutorService tasks = Executors.newThreadPerTaskExecutor(Threads.virtual("upstream"));
     private final HttpClient client;
-    private final LazyTrust trust = new LazyTrust();
+    private final LazyTls tls = new LazyTls();
 
     HttpClientUpstream(Duration connectTimeout) {
         this.client = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(connectTimeout)
                 .followRedirects(HttpClient.Redirect.NEVER)
-                .sslContext(LazyTrust.context(trust)) // the trust store is read on the first https call, not at start
+                .sslContext(tls) // made on the first https attempt, not at start
+                .sslParameters(LazyTls.PARAMETERS) // else the client asks the context for its defaults at once
                 .executor(tasks)
                 .build();
     }
 
-    /** The trust this client's TLS connections use: the default, read when first needed. */
-    LazyTrust trust() {
-        return trust;
+    /** The TLS context this client's https attempts use: the JDK's default, made when first needed. */
+    LazyTls tls() {
+        return tls;
     }
 
     @Override

@@ -20,43 +20,46 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
-import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509TrustManager;
+import javax.net.ssl.SSLEngine;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The upstream client's trust store is read on the first TLS handshake, not at start (it cost
- * ~150 ms of every start, for replicas that are mostly plain http), and it trusts exactly what the
- * JDK's default trusts.
+ * The upstream client's TLS context is made on the first https attempt, not at start (it cost
+ * ~200 ms of every start, for replicas that are mostly plain http), and its connections are set up
+ * exactly as the JDK's default context sets them up.
  */
-class LazyTrustTest {
+class LazyTlsTest {
 
     @Test
-    void theTrustStoreIsReadOnTheFirstHttpsAttemptNotAtStartAndAnUntrustedReplicaStillFails(@TempDir Path dir) throws Exception {
+    void theTlsContextIsMadeOnTheFirstHttpsAttemptNotAtStartAndAnUntrustedReplicaStillFails(@TempDir Path dir) throws Exception {
         HttpsServer replica = selfSignedReplica(dir);
         try (HttpClientUpstream upstream = new HttpClientUpstream(Duration.ofSeconds(2))) {
-            assertFalse(upstream.trust().loaded(), "not read at start");
+            assertFalse(upstream.tls().made(), "not made at start");
             Address address = Address.parse("https://127.0.0.1:" + replica.getAddress().getPort());
             Upstream.Request request = new Upstream.Request("GET", "/", null, List.of(), RequestBody.none());
             IOException refused = assertThrows(IOException.class,
                     () -> upstream.send(request, address, TimeUnit.SECONDS.toNanos(5)));
             assertTrue(refused instanceof SSLHandshakeException || refused.getCause() instanceof SSLHandshakeException,
                     "a self-signed replica is not trusted: " + refused);
-            assertTrue(upstream.trust().loaded(), "read by the first handshake");
+            assertTrue(upstream.tls().made(), "made by the first https attempt");
         } finally {
             replica.stop(0);
         }
     }
 
     @Test
-    void itTrustsTheSameIssuersAsTheDefault() throws Exception {
-        TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        factory.init((KeyStore) null);
-        X509TrustManager standard = (X509TrustManager) factory.getTrustManagers()[0];
-        LazyTrust lazy = new LazyTrust();
-        assertArrayEquals(standard.getAcceptedIssuers(), lazy.getAcceptedIssuers());
-        assertTrue(lazy.getAcceptedIssuers().length > 0, "the JDK's cacerts has issuers");
+    void anEngineWithTheClientsParametersIsSetUpAsTheDefaultContextSetsItUp() throws Exception {
+        SSLEngine lazy = new LazyTls().createSSLEngine("replica.example", 443);
+        lazy.setUseClientMode(true);
+        lazy.setSSLParameters(LazyTls.PARAMETERS); // as HttpClient does, with its own additions
+        SSLEngine standard = SSLContext.getDefault().createSSLEngine("replica.example", 443);
+        standard.setUseClientMode(true);
+        standard.setSSLParameters(SSLContext.getDefault().getDefaultSSLParameters()); // what HttpClient sets without ours
+        assertArrayEquals(standard.getEnabledProtocols(), lazy.getEnabledProtocols());
+        assertArrayEquals(standard.getEnabledCipherSuites(), lazy.getEnabledCipherSuites());
+        // (the maximum packet size reads 0 from ours: SSLEngineImpl.setSSLParameters changes the engine's only when it is not)
+        assertTrue(lazy.getEnabledProtocols().length > 0 && lazy.getEnabledCipherSuites().length > 0);
     }
 
     /** An https replica on loopback whose certificate no trust store holds (made by the JDK's keytool). */
