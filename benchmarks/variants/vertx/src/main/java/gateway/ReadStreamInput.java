@@ -42,18 +42,21 @@ final class ReadStreamInput extends InputStream {
     }
 
     private void offer(Buffer buffer) {
-        boolean pause = false;
         lock.lock();
         try {
             if (discarding || ended || failure != null) return;
             queue.add(buffer);
             queued += buffer.length();
-            if (queued >= HIGH && !paused) pause = paused = true;
+            if (queued >= HIGH && !paused) {
+                // under the lock, so that a reader's resume can never come before the pause it undoes
+                // (each sets Vert.x's demand at once; neither calls back into this stream)
+                paused = true;
+                stream.pause();
+            }
             arrived.signal();
         } finally {
             lock.unlock();
         }
-        if (pause) stream.pause();
     }
 
     private void end() {
@@ -97,7 +100,6 @@ final class ReadStreamInput extends InputStream {
     @Override
     public int read(byte[] into, int off, int len) throws IOException {
         if (len == 0) return 0;
-        boolean resume = false;
         int n;
         lock.lock();
         try {
@@ -124,12 +126,11 @@ final class ReadStreamInput extends InputStream {
             }
             if (paused && queued <= LOW) {
                 paused = false;
-                resume = true;
+                stream.resume();
             }
         } finally {
             lock.unlock();
         }
-        if (resume) stream.resume();
         return n;
     }
 
@@ -151,11 +152,11 @@ final class ReadStreamInput extends InputStream {
             queue.clear();
             queued = 0;
             paused = false;
+            stream.resume();
             arrived.signalAll();
         } finally {
             lock.unlock();
         }
-        stream.resume();
     }
 
     private static IOException failure(Throwable cause) {
