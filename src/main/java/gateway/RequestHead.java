@@ -49,11 +49,12 @@ final class RequestHead extends Filter {
         // Thrown, these close the connection unanswered: HttpServer drops it when a filter throws.
         if (!heads.arrived()) throw new IOException("the request head came after the header timeout");
         if (endedEarly(exchange)) throw new IOException("the client hung up before the end of the request head");
-        HttpError refusal = refusal(exchange);
+        JdkExchange checked = new JdkExchange(exchange);
+        HttpError refusal = refusal(checked, maxBytes);
         if (refusal == null) {
             chain.doFilter(exchange);
         } else {
-            new JdkExchange(exchange).refuse(refusal.status, refusal.getMessage(), Map.of());
+            checked.refuse(refusal.status, refusal.getMessage(), Map.of());
         }
     }
 
@@ -104,8 +105,8 @@ final class RequestHead extends Filter {
         }
     }
 
-    /** Why the head is refused, or null when it is not. */
-    private HttpError refusal(HttpExchange exchange) {
+    /** Why the head is refused, or null when it is not; shared with the servers of other stacks. */
+    static HttpError refusal(Exchange exchange, int maxBytes) {
         String protocol = exchange.getProtocol();
         var version = VERSION.matcher(protocol);
         if (!version.matches()) return new HttpError(400, "'" + protocol + "' is not an HTTP version");

@@ -1,0 +1,142 @@
+package gateway;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.LastHttpContent;
+import java.net.ProtocolException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Reads a replica's answer heads as SocketUpstream does, on their raw bytes, before Netty's lenient
+ * decoder sees them: a three-digit status, no bare CR, NUL or other control byte, no folded line or
+ * line without a name, bounded size and field count, and one unambiguous framing
+ * ({@link ReplicaAnswer#malformed}: Netty would drop a Content-Length beside Transfer-Encoding).
+ * A head that fails is a {@link ProtocolException} on the connection, which Vert.x hands to the
+ * attempt, and the connection closes. Between heads the body passes untouched, until the decoder
+ * (watched by {@link End}, after it) has seen the answer's end. One per connection; its event loop only.
+ */
+final class StrictResponseHead extends ChannelInboundHandlerAdapter {
+
+    /** Installs both handlers around Vert.x's client codec. */
+    static void install(ChannelPipeline pipeline) {
+        if (pipeline.get("codec") == null) return;
+        StrictResponseHead head = new StrictResponseHead();
+        pipeline.addBefore("codec", "strict-head", head);
+        pipeline.addAfter("codec", "strict-head-end", head.new End());
+    }
+
+    private boolean inHead = true;
+    private boolean failed;
+    private byte[] line = new byte[256];
+    private int length;
+    private int headBytes;
+    private int fields;
+    private int status = -1;
+    private Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        if (failed) {
+            io.netty.util.ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (inHead && msg instanceof ByteBuf bytes) {
+            try {
+                for (int i = bytes.readerIndex(); i < bytes.writerIndex() && inHead; i++) take(bytes.getByte(i));
+            } catch (ProtocolException e) {
+                failed = true;
+                bytes.release();
+                ctx.fireExceptionCaught(e);
+                ctx.close();
+                return;
+            }
+        }
+        ctx.fireChannelRead(msg);
+    }
+
+    private void take(byte b) throws ProtocolException {
+        if (++headBytes > ReplicaConnection.MAX_HEAD_BYTES) {
+            throw new ProtocolException("the answer's head is over " + ReplicaConnection.MAX_HEAD_BYTES + " bytes");
+        }
+        if (b != '\n') {
+            if (length == line.length) line = java.util.Arrays.copyOf(line, length * 2);
+            line[length++] = b;
+            return;
+        }
+        if (length > 0 && line[length - 1] == '\r') length--;
+        String text = new String(line, 0, length, StandardCharsets.ISO_8859_1);
+        length = 0;
+        if (text.indexOf('\r') >= 0) throw new ProtocolException("a bare CR in the answer's head: " + text);
+        if (text.indexOf('\0') >= 0) throw new ProtocolException("a NUL in the answer's head: " + text);
+        if (status < 0) {
+            status = status(text);
+        } else if (!text.isEmpty()) {
+            field(text);
+        } else {
+            ended();
+        }
+    }
+
+    private static int status(String text) throws ProtocolException {
+        if (!text.startsWith("HTTP/1.1 ") && !text.startsWith("HTTP/1.0 ")) {
+            throw new ProtocolException("status line '" + text + "' is not HTTP/1.x");
+        }
+        if (text.length() < 12 || (text.length() > 12 && text.charAt(12) != ' ')) {
+            throw new ProtocolException("status line '" + text + "' has no three-digit status");
+        }
+        int status = 0;
+        for (int i = 9; i < 12; i++) {
+            char c = text.charAt(i);
+            if (c < '0' || c > '9') throw new ProtocolException("status line '" + text + "' has no three-digit status");
+            status = status * 10 + (c - '0');
+        }
+        return status;
+    }
+
+    private void field(String field) throws ProtocolException {
+        if (++fields > ReplicaConnection.MAX_FIELDS) throw new ProtocolException("more than " + ReplicaConnection.MAX_FIELDS + " header fields");
+        char first = field.charAt(0);
+        if (first == ' ' || first == '\t') throw new ProtocolException("a folded header line (obsolete, RFC 9112 §5.2)");
+        int colon = field.indexOf(':');
+        String name = colon > 0 ? field.substring(0, colon) : "";
+        if (!ReplicaConnection.token(name)) throw new ProtocolException("header line '" + field + "' has no valid name");
+        String value = field.substring(colon + 1).strip();
+        if (!ReplicaConnection.fieldValue(value)) throw new ProtocolException("header " + name + " holds a control character");
+        headers.computeIfAbsent(name, n -> new ArrayList<>(1)).add(value);
+    }
+
+    /** The head's empty line: an interim (1xx) head is followed by another head, any other by a body. */
+    private void ended() throws ProtocolException {
+        var malformed = ReplicaAnswer.malformed(status, headers);
+        if (malformed.isPresent()) throw new ProtocolException(malformed.get());
+        if (status == 101) throw new ProtocolException("101 Switching Protocols: an upgrade is not relayed");
+        inHead = status >= 100 && status < 200;
+        reset();
+    }
+
+    private void reset() {
+        status = -1;
+        headBytes = 0;
+        fields = 0;
+        headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    }
+
+    /** After the codec: the answer ended, so the next bytes are the next answer's head. */
+    final class End extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof LastHttpContent) {
+                inHead = true;
+                length = 0;
+                reset();
+            }
+            ctx.fireChannelRead(msg);
+        }
+    }
+}
