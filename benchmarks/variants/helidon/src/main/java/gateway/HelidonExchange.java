@@ -6,6 +6,7 @@ import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.HttpPrologue;
 import io.helidon.http.Status;
+import io.helidon.webserver.http.RoutingResponse;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
@@ -21,9 +22,8 @@ import java.util.logging.Logger;
 
 /**
  * {@link Exchange} over Helidon's ServerRequest and ServerResponse, with HttpExchange's meanings:
- * the headers are copied into a {@link Headers} both ways, the answer's head goes out when
- * {@link #sendResponseHeaders} is called (a known length) or with the first bytes of a chunked
- * body. Helidon does not close a connection after an answer that says {@code Connection: close}
+ * the headers are copied into a {@link Headers} both ways, the answer's head goes out with the
+ * first bytes of its body (or at once when it has none). Helidon does not close a connection after an answer that says {@code Connection: close}
  * (it reads on, and would wait for the rest of a body); {@link #closesConnection} tells the
  * handler to close it. One request's thread only, but for a 408 that {@link ClientStream} writes
  * from its own thread while this one is blocked in a read.
@@ -138,11 +138,11 @@ final class HelidonExchange implements Exchange {
                 return;
             }
             if (length > 0) response.header(HeaderValues.create(HeaderNames.CONTENT_LENGTH, Long.toString(length)));
+            // The head goes out with the first bytes of the body, in one write (nothing is
+            // buffered, see writeBufferSize): HttpServer sends it at once. An empty write could
+            // send it now, but would part it from a short body such as a refusal's, whose
+            // connection is closed at once: a client may then lose the body to the reset.
             out = new Out(response.outputStream());
-            // A known length: the head goes out now, as HttpServer sends it (nothing is buffered,
-            // see writeBufferSize). A chunked body's head goes with its first bytes: an empty
-            // write there would be taken for its end.
-            if (length > 0) out.write(new byte[0]);
         } catch (UncheckedIOException e) {
             throw e.getCause();
         } catch (RuntimeException e) {
@@ -161,11 +161,16 @@ final class HelidonExchange implements Exchange {
         return status;
     }
 
+    /**
+     * Ends the answer: Helidon writes a chunked body's last chunk on its commit, which it makes
+     * only once the handler returns, and the handler may then close the connection first.
+     */
     @Override
     public void close() {
         try {
             if (out != null) out.close();
-        } catch (IOException e) {
+            if (response instanceof RoutingResponse routed) routed.commit();
+        } catch (IOException | RuntimeException e) {
             LOG.fine("could not finish the answer: " + e.getMessage());
             close = true;
         }
@@ -180,8 +185,8 @@ final class HelidonExchange implements Exchange {
         close = true;
         try {
             responseHeaders.set("Connection", "close");
-            OutputStream answer = Json.errorUnclosed(this, status, message, extra); // null for HEAD
-            if (answer != null) answer.close();
+            Json.errorUnclosed(this, status, message, extra); // out, flushed
+            close();
         } catch (IOException | RuntimeException e) {
             LOG.fine("could not send " + status + ": " + e.getMessage()); // an answer had begun, or the client is gone
         }

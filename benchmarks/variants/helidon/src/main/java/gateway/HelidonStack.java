@@ -24,7 +24,7 @@ public final class HelidonStack implements Stack {
 
     /**
      * Helidon's own caps on a request head, as multiples of --max-header-bytes: a head over them is
-     * answered by Helidon (400/413/414/431, not JSON) and the connection closed; one under them but
+     * answered by Helidon (in JSON, see {@link HelidonRefusals}) and the connection closed; one under them but
      * over the gateway's own limits is refused by {@link HelidonHead} in JSON, as on the default stack.
      */
     private static final int HEAD_CAP_FACTOR = 2;
@@ -59,6 +59,7 @@ public final class HelidonStack implements Stack {
                             .validatePath(false)
                             .validatePrologue(false)
                             .build())
+                    .directHandlers(HelidonRefusals.all())
                     .routing(routing -> routing.any(server::handle))
                     .build()
                     .start();
@@ -68,6 +69,7 @@ public final class HelidonStack implements Stack {
             // Helidon reports a port in use as an IllegalStateException around the BindException
             throw e.getCause() instanceof IOException io ? io : new IOException(e.getMessage(), e);
         }
+        if (!web.isRunning()) throw new IOException("Helidon could not listen (its log above says why)");
         server.web = web;
         return server;
     }

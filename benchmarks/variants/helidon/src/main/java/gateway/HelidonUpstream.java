@@ -6,6 +6,12 @@ import io.helidon.common.uri.UriPath;
 import io.helidon.http.Header;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Method;
+import io.helidon.common.socket.SocketOptions;
+import io.helidon.common.tls.Tls;
+import io.helidon.webclient.api.ConnectionKey;
+import io.helidon.webclient.api.TcpClientConnection;
+import io.helidon.webclient.api.WebClient;
+import io.helidon.webclient.http1.Http1ClientProtocolConfig;
 import io.helidon.webclient.api.ClientUri;
 import io.helidon.webclient.api.HttpClientResponse;
 import io.helidon.webclient.http1.Http1Client;
@@ -29,6 +35,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -55,28 +63,108 @@ final class HelidonUpstream implements Upstream {
      */
     private static final VarHandle NO_LENGTH = noLength();
 
+    /** Idle connections older than this are closed, not reused: as {@link SocketUpstream#MAX_IDLE}. */
+    static final Duration MAX_IDLE = SocketUpstream.MAX_IDLE;
+    private static final int MAX_IDLE_PER_REPLICA = SocketUpstream.MAX_IDLE_PER_REPLICA;
+    /** The longest answer head read from a replica. */
+    private static final int MAX_HEADER_BYTES = 64 * 1024;
+
+    private final WebClient web;
     private final Http1Client client;
-    /** Ends attempts at their deadline. */
+    private final Tls plain = Tls.builder().enabled(false).build();
+    /**
+     * The gateway's own pool of Helidon connections, given to each request explicitly: Helidon's
+     * pool would hide the connection of an attempt that failed, leaving it open (neither pooled
+     * nor closed), where the gateway must close it.
+     */
+    private final ConcurrentHashMap<Address, ConcurrentLinkedDeque<Idle>> pools = new ConcurrentHashMap<>();
+    /** Ends attempts at their deadline, and sweeps idle connections. */
     private final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, Threads.virtual("upstream-deadline"));
+    private volatile boolean closed;
 
     HelidonUpstream(Duration connectTimeout) {
-        this.client = Http1Client.builder()
+        this.web = WebClient.builder()
                 .connectTimeout(connectTimeout)
+                .socketOptions(SocketOptions.builder().connectTimeout(connectTimeout).tcpNoDelay(true).build())
                 .followRedirects(false)
                 .sendExpectContinue(false)
-                .shareConnectionCache(false) // one gateway's pool is its own (tests run several in one JVM)
-                .protocolConfig(protocol -> protocol
-                        .validateResponseHeaders(false) // ReplicaAnswer judges the answer, as on every stack
-                        .maxHeaderSize(64 * 1024))
+                .shareConnectionCache(false)
                 .build();
+        this.client = web.client(Http1Client.PROTOCOL, Http1ClientProtocolConfig.builder()
+                .validateResponseHeaders(false) // judged here (fields) and by ReplicaAnswer, quoting what is refused
+                .maxHeaderSize(MAX_HEADER_BYTES)
+                .build());
         timer.setRemoveOnCancelPolicy(true);
+        timer.scheduleWithFixedDelay(this::sweep, MAX_IDLE.toNanos(), MAX_IDLE.toNanos(), TimeUnit.NANOSECONDS);
         if (NO_LENGTH == null) LOG.warning("bodiless requests go upstream with Content-Length: 0 (Helidon changed)");
+    }
+
+    /** One pooled connection and since when it is idle. */
+    private record Idle(TcpClientConnection connection, long since) {}
+
+    /** A pooled connection not expired, or a new one (connected by Helidon on first use). */
+    private TcpClientConnection take(Address replica, URI base) {
+        ConcurrentLinkedDeque<Idle> idle = pools.computeIfAbsent(replica, r -> new ConcurrentLinkedDeque<>());
+        long now = System.nanoTime();
+        for (Idle i = idle.pollFirst(); i != null; i = idle.pollFirst()) {
+            if (now - i.since() < MAX_IDLE.toNanos() && i.connection().isConnected()) return i.connection();
+            i.connection().closeResource();
+        }
+        boolean tls = base.getScheme().equals("https");
+        ConnectionKey key = ConnectionKey.create(base.getScheme(), host(base), port(base), tls ? web.prototype().tls() : plain,
+                web.prototype().dnsResolver(), web.prototype().dnsAddressLookup(), io.helidon.webclient.api.Proxy.noProxy());
+        return TcpClientConnection.create(web, key, List.of("http/1.1"),
+                connection -> give(idle, connection), connection -> {});
+    }
+
+    /** Helidon's release of a connection whose answer was read to its end: pooled, or closed (false). */
+    private boolean give(ConcurrentLinkedDeque<Idle> idle, TcpClientConnection connection) {
+        // bytes already past the answer's end would be read as the next request's answer
+        if (closed || idle.size() >= MAX_IDLE_PER_REPLICA || connection.reader().available() > 0) return false;
+        idle.offerFirst(new Idle(connection, System.nanoTime()));
+        if (closed) closeAll();
+        return true;
+    }
+
+    private void sweep() {
+        long now = System.nanoTime();
+        for (var idle : pools.values()) {
+            for (Idle i = idle.peekLast(); i != null && now - i.since() >= MAX_IDLE.toNanos(); i = idle.peekLast()) {
+                if (idle.removeLastOccurrence(i)) i.connection().closeResource();
+            }
+        }
+    }
+
+    private void closeAll() {
+        for (var idle : pools.values()) {
+            for (Idle i = idle.pollFirst(); i != null; i = idle.pollFirst()) i.connection().closeResource();
+        }
+    }
+
+    private static String host(URI base) {
+        return base.getHost().startsWith("[") ? base.getHost().substring(1, base.getHost().length() - 1) : base.getHost();
+    }
+
+    private static int port(URI base) {
+        return base.getPort() >= 0 ? base.getPort() : base.getScheme().equals("https") ? 443 : 80;
     }
 
     @Override
     public Answer send(Request request, Address replica, long timeoutNanos) throws IOException {
+        URI base = URI.create(replica.url());
+        TcpClientConnection connection = take(replica, base);
+        try {
+            return send(request, base, connection, timeoutNanos);
+        } catch (IOException | RuntimeException e) {
+            discard(connection); // whatever it carried may not have been read to its end
+            throw e;
+        }
+    }
+
+    private Answer send(Request request, URI base, TcpClientConnection connection, long timeoutNanos) throws IOException {
         Http1ClientRequest call = client.method(Method.create(request.method()))
-                .uri(target(replica, request))
+                .connection(connection)
+                .uri(target(base, request))
                 .readTimeout(Duration.ofNanos(timeoutNanos))
                 .followRedirects(false);
         List<Header> headers = new ArrayList<>(request.headers().size());
@@ -95,6 +183,7 @@ final class HelidonUpstream implements Upstream {
         ScheduledFuture<?> deadline = timer.schedule(attempt::cut, timeoutNanos, TimeUnit.NANOSECONDS);
         HttpClientResponse response = null;
         try {
+            if (!connection.isConnected()) connection.connect(); // a new one: within the deadline too
             if (body.absent()) {
                 if (NO_LENGTH != null) NO_LENGTH.set(call, true);
                 response = call.request();
@@ -105,20 +194,28 @@ final class HelidonUpstream implements Upstream {
                 long length = body.declaredLength();
                 if (length >= 0) call.header(HeaderValues.create("Content-Length", Long.toString(length)));
                 response = call.outputStream(out -> {
-                    OutputStream upstream = attempt.guard(out);
-                    attempt.readingClient(true);
-                    body.writeTo(upstream);
-                    attempt.readingClient(false);
-                    upstream.close();
+                    try {
+                        OutputStream upstream = attempt.guard(out);
+                        attempt.readingClient(true);
+                        body.writeTo(upstream);
+                        attempt.readingClient(false);
+                        upstream.close();
+                    } catch (IOException | RuntimeException e) {
+                        discard(connection); // Helidon leaves the connection of a broken upload open
+                        throw e;
+                    }
                 });
             }
-            Answer answer = answer(request, response);
+            int first = response.status().code();
+            Answer answer = first >= 100 && first < 200 && first != 101
+                    ? afterInterim(request, connection) : answer(request, response, connection);
             attempt.done();
             return answer;
         } catch (IOException | RuntimeException e) {
-            if (response != null) response.close();
+            discard(connection);
+            if (response != null) closeQuietly(response);
             if (e instanceof HttpError error) throw error;
-            LOG.log(java.util.logging.Level.FINE, "attempt at " + replica + " failed", e);
+            LOG.log(java.util.logging.Level.FINE, "attempt at " + base + " failed", e);
             IOException failure = failure(e);
             if (attempt.done() && !(failure instanceof ClientStream.Gone)) {
                 throw new HttpTimeoutException("no answer from the replica in time");
@@ -129,33 +226,95 @@ final class HelidonUpstream implements Upstream {
         }
     }
 
+    /** The final answer that follows an interim one, read on the same connection (see {@link HelidonInterim}). */
+    private static Answer afterInterim(Request request, TcpClientConnection connection) throws IOException {
+        HelidonInterim.Head head = HelidonInterim.next(connection, MAX_HEADER_BYTES);
+        int status = head.status();
+        Map<String, List<String>> headers = head.headers();
+        if (status == 101) throw new ProtocolException("101 Switching Protocols answers a request that asked for no upgrade");
+        refuseMalformed(status, headers);
+        List<String> lengths = headers.get("content-length");
+        long length = lengths == null ? -1 : Long.parseLong(lengths.get(0));
+        if (request.method().equals("HEAD") || status == 204 || status == 304) {
+            connection.closeResource();
+            return new Answer(status, headers, length, InputStream.nullInputStream());
+        }
+        return new Answer(status, headers, length, HelidonInterim.body(connection, length, headers.containsKey("transfer-encoding")));
+    }
+
     /** The answer whose head has arrived: refused when malformed; a small body of known length read whole. */
-    private static Answer answer(Request request, HttpClientResponse response) throws IOException {
+    private static Answer answer(Request request, HttpClientResponse response, TcpClientConnection connection) throws IOException {
         int status = response.status().code();
         Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        int fields = 0;
         for (Header header : response.headers()) {
             headers.computeIfAbsent(header.name(), name -> new ArrayList<>()).addAll(header.allValues());
+            fields += header.allValues().size();
         }
-        var malformed = ReplicaAnswer.malformed(status, headers);
-        if (malformed.isPresent()) throw new ProtocolException(malformed.get());
+        if (fields > ReplicaConnection.MAX_FIELDS) throw new ProtocolException("more than " + ReplicaConnection.MAX_FIELDS + " header fields");
+        // HttpClient refuses a 101 itself: a proxied request asked for no protocol switch
+        if (status == 101) throw new ProtocolException("101 Switching Protocols answers a request that asked for no upgrade");
+        refuseMalformed(status, headers);
         List<String> lengths = headers.get("content-length");
         long length = lengths == null ? -1 : Long.parseLong(lengths.get(0)); // digits, checked by ReplicaAnswer
         if (request.method().equals("HEAD") || status == 204 || status == 304) {
-            response.close(); // no body follows; Helidon drops the connection when it cannot tell
+            closeQuietly(response); // no body follows; Helidon drops the connection when it cannot tell
             return new Answer(status, headers, length, InputStream.nullInputStream());
         }
-        boolean toTheEnd = length < 0 && !headers.containsKey("transfer-encoding");
-        InputStream body = new Body(response, toTheEnd);
+        if (length < 0) {
+            // Chunked or to the end: framed here, as after an interim answer. Helidon's client
+            // fails on chunk extensions (RFC 9112 §7.1.1) and leaves trailers it was not told
+            // of unread, to be taken for the start of the next answer on the connection.
+            return new Answer(status, headers, -1, HelidonInterim.body(connection, -1, headers.containsKey("transfer-encoding")));
+        }
+        InputStream body = new Body(response, false);
         if (length >= 0 && length <= HttpClientUpstream.READ_WHOLE) {
             // as HttpClientUpstream: a break-off is a failed attempt before the client sees a byte
             byte[] all = body.readNBytes((int) length);
             if (all.length < length) {
                 throw new IOException("the replica closed the connection " + (length - all.length) + " bytes before the end of its answer");
             }
+            body.read(); // the end: Helidon counts the body read and pools the connection
             body.close();
             return new Answer(status, headers, length, new ByteArrayInputStream(all));
         }
         return new Answer(status, headers, length, body);
+    }
+
+    /** A field name is a token (RFC 9110 §5.1); Helidon's lenient parse keeps what precedes the colon, spaces included. */
+    private static final java.util.regex.Pattern TOKEN = java.util.regex.Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+
+    /** Refuses what ReplicaAnswer refuses on every stack, and a field Helidon's parser let through that is not one. */
+    private static void refuseMalformed(int status, Map<String, List<String>> headers) throws ProtocolException {
+        var malformed = ReplicaAnswer.malformed(status, headers);
+        if (malformed.isPresent()) throw new ProtocolException(malformed.get() + quoted(headers));
+        for (var header : headers.entrySet()) {
+            String name = header.getKey();
+            if (!TOKEN.matcher(name).matches()) throw new ProtocolException("header name '" + name + "' is not a token");
+            for (String value : header.getValue()) {
+                for (int i = 0; i < value.length(); i++) {
+                    char c = value.charAt(i);
+                    if (c < ' ' && c != '\t' || c == 0x7f) {
+                        throw new ProtocolException("header " + name + " holds a control character: '" + value + "'");
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The first header that splits a line, quoted as HttpClient quotes the bytes it refuses (Proxy
+     * logs it with anything unprintable as '?'), or nothing.
+     */
+    private static String quoted(Map<String, List<String>> headers) {
+        for (var header : headers.entrySet()) {
+            for (String value : header.getValue()) {
+                if (ReplicaAnswer.splitsALine(header.getKey()) || ReplicaAnswer.splitsALine(value)) {
+                    return ": '" + header.getKey() + ": " + value + "'";
+                }
+            }
+        }
+        return "";
     }
 
     /** What Helidon threw, as the IOException Outcome.of classifies. */
@@ -193,8 +352,7 @@ final class HelidonUpstream implements Upstream {
     }
 
     /** The replica's base URL and the client's raw path and query, sent byte for byte. */
-    private static ClientUri target(Address replica, Request request) {
-        URI base = URI.create(replica.url());
+    private static ClientUri target(URI base, Request request) {
         String basePath = base.getRawPath() == null ? "" : base.getRawPath();
         String path = basePath.isEmpty() ? request.rawPath() : basePath + request.rawPath();
         if (request.rawQuery() != null) path = path + '?' + request.rawQuery();
@@ -202,11 +360,30 @@ final class HelidonUpstream implements Upstream {
         // decode and re-encode the path and parse and rebuild the query.
         UriInfo info = UriInfo.builder()
                 .scheme(base.getScheme())
-                .host(base.getHost().startsWith("[") ? base.getHost().substring(1, base.getHost().length() - 1) : base.getHost())
-                .port(base.getPort() >= 0 ? base.getPort() : base.getScheme().equals("https") ? 443 : 80)
+                .host(host(base))
+                .port(port(base))
                 .path(UriPath.create(path))
                 .build();
         return ClientUri.create(info);
+    }
+
+    /** Closes a connection, made or not (Helidon's close fails on one never connected). */
+    private static void discard(TcpClientConnection connection) {
+        if (!connection.isConnected()) return;
+        try {
+            connection.closeResource();
+        } catch (RuntimeException e) {
+            LOG.fine("closing an upstream connection: " + e.getMessage());
+        }
+    }
+
+    /** Helidon's close reads what is buffered of the rest; on a connection closed already, it throws. */
+    private static void closeQuietly(HttpClientResponse response) {
+        try {
+            response.close();
+        } catch (RuntimeException e) {
+            LOG.fine("closing an answer: " + e.getMessage());
+        }
     }
 
     private static VarHandle noLength() {
@@ -220,7 +397,9 @@ final class HelidonUpstream implements Upstream {
 
     @Override
     public void close() {
+        closed = true;
         timer.shutdownNow();
+        closeAll();
         client.closeResource();
     }
 
@@ -336,7 +515,7 @@ final class HelidonUpstream implements Upstream {
 
         @Override
         public void close() {
-            response.close(); // a body not read to its end closes the connection
+            closeQuietly(response); // a body not read to its end closes the connection
         }
     }
 }
