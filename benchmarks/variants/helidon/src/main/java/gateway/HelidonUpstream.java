@@ -43,13 +43,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
- * The upstream edge on Helidon's HTTP/1.1 WebClient, blocking, on the request's own thread:
- * Helidon's keep-alive pool, no redirects, no {@code Expect: 100-continue}. An attempt is bounded
+ * The upstream edge on Helidon's HTTP/1.1 WebClient, blocking, on the request's own thread: no
+ * redirects, no {@code Expect: 100-continue}, keep-alive connections from a pool of the gateway's
+ * own (idle at most {@link #MAX_IDLE}, closed after any failed attempt). An attempt is bounded
  * twice: each read by the client's read timeout, and the whole attempt up to the answer's head by
  * a deadline that interrupts the thread when it is blocked on the replica (a virtual thread's
  * socket is closed by an interrupt), never while it reads the client's body (that is the client
  * timeout's, see {@link ClientStream}). Helidon's unchecked failures become the IOExceptions
- * {@link Outcome#of(IOException)} classifies. Thread-safe.
+ * {@link Outcome#of(IOException)} classifies; what Helidon's parser lets through is judged by
+ * {@link ReplicaAnswer} and {@link #refuseMalformed}; bodies it frames wrongly are framed by
+ * {@link HelidonInterim}. Thread-safe.
  */
 final class HelidonUpstream implements Upstream {
 
@@ -267,7 +270,7 @@ final class HelidonUpstream implements Upstream {
             // of unread, to be taken for the start of the next answer on the connection.
             return new Answer(status, headers, -1, HelidonInterim.body(connection, -1, headers.containsKey("transfer-encoding")));
         }
-        InputStream body = new Body(response, false);
+        InputStream body = new Body(response);
         if (length >= 0 && length <= HttpClientUpstream.READ_WHOLE) {
             // as HttpClientUpstream: a break-off is a failed attempt before the client sees a byte
             byte[] all = body.readNBytes((int) length);
@@ -478,19 +481,17 @@ final class HelidonUpstream implements Upstream {
     }
 
     /**
-     * A streamed answer's body. Helidon reports a cut-off body with unchecked exceptions: they
-     * become IOExceptions (Proxy then drops the client's connection rather than pass a truncated
-     * body off as whole), but for a body that runs to the end of the connection, whose end that is.
+     * A body of known length, streamed. Helidon reports one cut off with unchecked exceptions:
+     * they become IOExceptions, so that Proxy drops the client's connection rather than pass a
+     * truncated body off as whole.
      */
     private static final class Body extends InputStream {
         private final HttpClientResponse response;
         private final InputStream in;
-        private final boolean toTheEnd;
 
-        Body(HttpClientResponse response, boolean toTheEnd) {
+        Body(HttpClientResponse response) {
             this.response = response;
             this.in = response.inputStream();
-            this.toTheEnd = toTheEnd;
         }
 
         @Override
@@ -504,7 +505,6 @@ final class HelidonUpstream implements Upstream {
             try {
                 return in.read(b, off, len);
             } catch (DataReader.InsufficientDataAvailableException e) {
-                if (toTheEnd) return -1;
                 throw new IOException("the replica closed the connection before the end of its answer");
             } catch (UncheckedIOException e) {
                 throw e.getCause();
