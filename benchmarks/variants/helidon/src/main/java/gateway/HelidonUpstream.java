@@ -7,8 +7,6 @@ import io.helidon.http.Header;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Method;
 import io.helidon.common.socket.SocketOptions;
-import io.helidon.common.tls.Tls;
-import io.helidon.webclient.api.ConnectionKey;
 import io.helidon.webclient.api.TcpClientConnection;
 import io.helidon.webclient.api.WebClient;
 import io.helidon.webclient.http1.Http1ClientProtocolConfig;
@@ -35,8 +33,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -45,7 +41,7 @@ import java.util.logging.Logger;
 /**
  * The upstream edge on Helidon's HTTP/1.1 WebClient, blocking, on the request's own thread: no
  * redirects, no {@code Expect: 100-continue}, keep-alive connections from a pool of the gateway's
- * own (idle at most {@link #MAX_IDLE}, closed after any failed attempt). An attempt is bounded
+ * own ({@link HelidonPool}; closed after any failed attempt). An attempt is bounded
  * twice: each read by the client's read timeout, and the whole attempt up to the answer's head by
  * a deadline that interrupts the thread when it is blocked on the replica (a virtual thread's
  * socket is closed by an interrupt), never while it reads the client's body (that is the client
@@ -66,27 +62,16 @@ final class HelidonUpstream implements Upstream {
      */
     private static final VarHandle NO_LENGTH = noLength();
 
-    /** Idle connections older than this are closed, not reused: as {@link SocketUpstream#MAX_IDLE}. */
-    static final Duration MAX_IDLE = SocketUpstream.MAX_IDLE;
-    private static final int MAX_IDLE_PER_REPLICA = SocketUpstream.MAX_IDLE_PER_REPLICA;
     /** The longest answer head read from a replica. */
     private static final int MAX_HEADER_BYTES = 64 * 1024;
 
-    private final WebClient web;
     private final Http1Client client;
-    private final Tls plain = Tls.builder().enabled(false).build();
-    /**
-     * The gateway's own pool of Helidon connections, given to each request explicitly: Helidon's
-     * pool would hide the connection of an attempt that failed, leaving it open (neither pooled
-     * nor closed), where the gateway must close it.
-     */
-    private final ConcurrentHashMap<Address, ConcurrentLinkedDeque<Idle>> pools = new ConcurrentHashMap<>();
-    /** Ends attempts at their deadline, and sweeps idle connections. */
+    private final HelidonPool pool;
+    /** Ends attempts at their deadline. */
     private final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, Threads.virtual("upstream-deadline"));
-    private volatile boolean closed;
 
     HelidonUpstream(Duration connectTimeout) {
-        this.web = WebClient.builder()
+        WebClient web = WebClient.builder()
                 .connectTimeout(connectTimeout)
                 .socketOptions(SocketOptions.builder().connectTimeout(connectTimeout).tcpNoDelay(true).build())
                 .followRedirects(false)
@@ -97,65 +82,15 @@ final class HelidonUpstream implements Upstream {
                 .validateResponseHeaders(false) // judged here (fields) and by ReplicaAnswer, quoting what is refused
                 .maxHeaderSize(MAX_HEADER_BYTES)
                 .build());
+        this.pool = new HelidonPool(web, timer);
         timer.setRemoveOnCancelPolicy(true);
-        timer.scheduleWithFixedDelay(this::sweep, MAX_IDLE.toNanos(), MAX_IDLE.toNanos(), TimeUnit.NANOSECONDS);
         if (NO_LENGTH == null) LOG.warning("bodiless requests go upstream with Content-Length: 0 (Helidon changed)");
-    }
-
-    /** One pooled connection and since when it is idle. */
-    private record Idle(TcpClientConnection connection, long since) {}
-
-    /** A pooled connection not expired, or a new one (connected by Helidon on first use). */
-    private TcpClientConnection take(Address replica, URI base) {
-        ConcurrentLinkedDeque<Idle> idle = pools.computeIfAbsent(replica, r -> new ConcurrentLinkedDeque<>());
-        long now = System.nanoTime();
-        for (Idle i = idle.pollFirst(); i != null; i = idle.pollFirst()) {
-            if (now - i.since() < MAX_IDLE.toNanos() && i.connection().isConnected()) return i.connection();
-            i.connection().closeResource();
-        }
-        boolean tls = base.getScheme().equals("https");
-        ConnectionKey key = ConnectionKey.create(base.getScheme(), host(base), port(base), tls ? web.prototype().tls() : plain,
-                web.prototype().dnsResolver(), web.prototype().dnsAddressLookup(), io.helidon.webclient.api.Proxy.noProxy());
-        return TcpClientConnection.create(web, key, List.of("http/1.1"),
-                connection -> give(idle, connection), connection -> {});
-    }
-
-    /** Helidon's release of a connection whose answer was read to its end: pooled, or closed (false). */
-    private boolean give(ConcurrentLinkedDeque<Idle> idle, TcpClientConnection connection) {
-        // bytes already past the answer's end would be read as the next request's answer
-        if (closed || idle.size() >= MAX_IDLE_PER_REPLICA || connection.reader().available() > 0) return false;
-        idle.offerFirst(new Idle(connection, System.nanoTime()));
-        if (closed) closeAll();
-        return true;
-    }
-
-    private void sweep() {
-        long now = System.nanoTime();
-        for (var idle : pools.values()) {
-            for (Idle i = idle.peekLast(); i != null && now - i.since() >= MAX_IDLE.toNanos(); i = idle.peekLast()) {
-                if (idle.removeLastOccurrence(i)) i.connection().closeResource();
-            }
-        }
-    }
-
-    private void closeAll() {
-        for (var idle : pools.values()) {
-            for (Idle i = idle.pollFirst(); i != null; i = idle.pollFirst()) i.connection().closeResource();
-        }
-    }
-
-    private static String host(URI base) {
-        return base.getHost().startsWith("[") ? base.getHost().substring(1, base.getHost().length() - 1) : base.getHost();
-    }
-
-    private static int port(URI base) {
-        return base.getPort() >= 0 ? base.getPort() : base.getScheme().equals("https") ? 443 : 80;
     }
 
     @Override
     public Answer send(Request request, Address replica, long timeoutNanos) throws IOException {
         URI base = URI.create(replica.url());
-        TcpClientConnection connection = take(replica, base);
+        TcpClientConnection connection = pool.take(replica, base);
         try {
             return send(request, base, connection, timeoutNanos);
         } catch (IOException | RuntimeException e) {
@@ -363,8 +298,8 @@ final class HelidonUpstream implements Upstream {
         // decode and re-encode the path and parse and rebuild the query.
         UriInfo info = UriInfo.builder()
                 .scheme(base.getScheme())
-                .host(host(base))
-                .port(port(base))
+                .host(HelidonPool.host(base))
+                .port(HelidonPool.port(base))
                 .path(UriPath.create(path))
                 .build();
         return ClientUri.create(info);
@@ -400,9 +335,8 @@ final class HelidonUpstream implements Upstream {
 
     @Override
     public void close() {
-        closed = true;
         timer.shutdownNow();
-        closeAll();
+        pool.close();
         client.closeResource();
     }
 
