@@ -1,0 +1,157 @@
+package gateway;
+
+import io.helidon.webserver.CloseConnectionException;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import io.helidon.webserver.http1.Http1Config;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The helidon variant: Helidon SE 4 WebServer inbound, {@link HelidonUpstream} (Helidon's
+ * HTTP/1.1 WebClient) upstream. Helidon already runs each connection on a virtual thread of its
+ * own, so the router is called on it directly, blocking, as on the default stack. Thread-safe.
+ */
+public final class HelidonStack implements Stack {
+
+    private static final Logger LOG = Log.get(HelidonStack.class);
+
+    /**
+     * Helidon's own caps on a request head, as multiples of --max-header-bytes: a head over them is
+     * answered by Helidon (in JSON, see {@link HelidonRefusals}) and the connection closed; one under them but
+     * over the gateway's own limits is refused by {@link RequestHead#refusal} in JSON, as on the default stack.
+     */
+    private static final int HEAD_CAP_FACTOR = 2;
+
+    @Override
+    public String name() {
+        return "helidon";
+    }
+
+    @Override
+    public Stack.Server bind(Config config, InFlight inFlight, Clock clock) throws IOException {
+        quietLogging();
+        Server server = new Server(inFlight, config.maxHeaderBytes());
+        WebServer web;
+        try {
+            web = WebServer.builder()
+                    .address(config.bind())
+                    .port(config.port())
+                    // Helidon waits for at most this many connections, holding the rest in the
+                    // backlog; HttpServer closes the extra ones unanswered
+                    .maxTcpConnections(config.maxConnections())
+                    // unbuffered: a status line and headers go out when sendResponseHeaders is
+                    // called, as HttpServer sends them; bodies are copied in 16 KiB pieces anyway
+                    .writeBufferSize(0)
+                    // a stop with grace waits for the requests in flight itself (see Server.stop)
+                    .shutdownGracePeriod(Duration.ofMillis(100))
+                    .addProtocol(Http1Config.builder()
+                            .maxPrologueLength(HEAD_CAP_FACTOR * config.maxHeaderBytes())
+                            .maxHeadersSize(HEAD_CAP_FACTOR * config.maxHeaderBytes())
+                            // the core checks paths itself (RequestPath); Helidon's checks would
+                            // answer some targets the default stack forwards with a non-JSON 400
+                            .validatePath(false)
+                            .validatePrologue(false)
+                            .build())
+                    .directHandlers(HelidonRefusals.all())
+                    .routing(routing -> routing.any(server::handle))
+                    .build()
+                    .start();
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        } catch (IllegalStateException e) {
+            // Helidon reports a port in use as an IllegalStateException around the BindException
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getMessage(), e);
+        }
+        if (!web.isRunning()) throw new IOException("Helidon could not listen (its log above says why)");
+        server.web = web;
+        return server;
+    }
+
+    @Override
+    public Upstream upstream(Config config, Clock clock) {
+        return new HelidonUpstream(config.connectTimeout());
+    }
+
+    /**
+     * Helidon logs its start, its features and each listener at INFO through JUL; the gateway
+     * says it is listening itself, on stderr, and stdout carries only the "listening" line.
+     */
+    private static void quietLogging() {
+        Logger.getLogger("io.helidon").setLevel(Level.WARNING);
+    }
+
+    /** The running Helidon WebServer: it answers once {@link #start} has given it the router. Thread-safe. */
+    private static final class Server implements Stack.Server {
+
+        private final InFlight inFlight;
+        private final int maxHeaderBytes;
+        private final CountDownLatch started = new CountDownLatch(1);
+        private volatile WebServer web;
+        private volatile Router router;
+        private volatile boolean stopping;
+
+        Server(InFlight inFlight, int maxHeaderBytes) {
+            this.inFlight = inFlight;
+            this.maxHeaderBytes = maxHeaderBytes;
+        }
+
+        @Override
+        public int port() {
+            return web.port();
+        }
+
+        @Override
+        public void start(Router router) {
+            this.router = router;
+            started.countDown();
+        }
+
+        /**
+         * One request, on Helidon's virtual thread for its connection. An exception that escapes the
+         * router, and an answer that asked for the connection to close, end in a
+         * {@link CloseConnectionException}: Helidon then closes the socket without finishing a
+         * chunked body and without reading what is left of the request's.
+         */
+        private void handle(ServerRequest request, ServerResponse response) {
+            inFlight.enter();
+            try {
+                started.await(); // bound before start: a request that came early waits for the router
+                HelidonExchange exchange = HelidonExchange.of(request, response);
+                if (stopping) {
+                    exchange.refuse(503, "the gateway is shutting down", Map.of());
+                } else {
+                    HttpError refusal = RequestHead.refusal(exchange, maxHeaderBytes);
+                    if (refusal != null) {
+                        exchange.refuse(refusal.status, refusal.getMessage(), Map.of());
+                    } else {
+                        router.handle(exchange);
+                    }
+                }
+                if (exchange.closesConnection()) throw new CloseConnectionException("the answer closes the connection");
+            } catch (CloseConnectionException e) {
+                throw e;
+            } catch (IOException | RuntimeException e) {
+                throw new CloseConnectionException("the answer broke off: " + e.getMessage(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CloseConnectionException("stopped before the gateway started");
+            } finally {
+                inFlight.exit();
+            }
+        }
+
+        @Override
+        public void stop(Duration grace) {
+            stopping = true; // what arrives from now on is refused (Helidon cannot close its listener alone)
+            if (grace.isPositive()) inFlight.awaitNone(grace);
+            web.stop(); // closes the listener, then every connection, after its short grace period
+        }
+    }
+}
