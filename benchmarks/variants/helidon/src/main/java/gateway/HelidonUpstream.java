@@ -103,7 +103,9 @@ final class HelidonUpstream implements Upstream {
         Http1ClientRequest call = client.method(Method.create(request.method()))
                 .connection(connection)
                 .uri(target(base, request))
-                .readTimeout(Duration.ofNanos(timeoutNanos))
+                // in whole milliseconds rounded up (a socket's timeout is in ms): one that ended inside the
+                // deadline's last millisecond would be a timeout while the proxy still saw time left (502, not 504)
+                .readTimeout(Duration.ofMillis((timeoutNanos + 999_999) / 1_000_000))
                 .followRedirects(false);
         List<Header> headers = new ArrayList<>(request.headers().size());
         for (var header : request.headers()) {

@@ -172,7 +172,9 @@ final class VertxUpstream implements Upstream {
         Answer run(boolean fresh) throws IOException, InterruptedException, Stale {
             long left = deadline - System.nanoTime();
             if (left <= 0) throw new HttpTimeoutException("no time left to connect");
-            long leftMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(left));
+            // rounded up: a timer that fired inside the deadline's last millisecond would end the
+            // attempt as timed out while the proxy still saw time left, and answer 502 instead of 504
+            long leftMillis = Math.max(1, (left + 999_999) / 1_000_000);
             boolean deadlineFirst = leftMillis < connectMillis;
             options.setConnectTimeout(Math.min(leftMillis, connectMillis));
             long timer = vertx.setTimer(leftMillis, t -> expire());
