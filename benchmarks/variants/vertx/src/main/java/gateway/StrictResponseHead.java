@@ -2,7 +2,11 @@ package gateway;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.net.ProtocolException;
@@ -39,6 +43,9 @@ final class StrictResponseHead extends ChannelInboundHandlerAdapter {
     private int fields;
     private int status = -1;
     private Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    private long bodyLeft = -1; // the final answer's body bytes still to come, when its length is known
+    private int waiting; // requests written whose final answer has not ended (Vert.x sends one at a time)
+    private final java.util.ArrayDeque<String> methods = new java.util.ArrayDeque<>(2); // theirs, oldest first
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
@@ -46,9 +53,14 @@ final class StrictResponseHead extends ChannelInboundHandlerAdapter {
             io.netty.util.ReferenceCountUtil.release(msg);
             return;
         }
-        if (inHead && msg instanceof ByteBuf bytes) {
+        if (msg instanceof ByteBuf bytes && bytes.isReadable()) {
+            if (waiting == 0) { // nothing was asked: never read as the next request's answer
+                unsolicited(ctx, bytes, 0);
+                return;
+            }
+            int i = bytes.readerIndex();
             try {
-                for (int i = bytes.readerIndex(); i < bytes.writerIndex() && inHead; i++) take(bytes.getByte(i));
+                for (; i < bytes.writerIndex() && inHead; i++) take(bytes.getByte(i));
             } catch (ProtocolException e) {
                 failed = true;
                 bytes.release();
@@ -56,8 +68,30 @@ final class StrictResponseHead extends ChannelInboundHandlerAdapter {
                 ctx.close();
                 return;
             }
+            if (!inHead && bodyLeft >= 0) {
+                long rest = bytes.writerIndex() - i;
+                if (rest > bodyLeft) { // bytes beyond the answer's length
+                    unsolicited(ctx, bytes, (int) (i - bytes.readerIndex() + bodyLeft));
+                    return;
+                }
+                bodyLeft -= rest;
+            }
         }
         ctx.fireChannelRead(msg);
+    }
+
+    /**
+     * Passes on the first {@code keep} bytes (the end of the answer asked for) and closes the
+     * connection: the rest was sent beyond any answer asked for. Netty would decode it as an
+     * answer and Vert.x hand it to the next request on this connection, possibly long after (a
+     * paused connection keeps it in the decoder).
+     */
+    private void unsolicited(ChannelHandlerContext ctx, ByteBuf bytes, int keep) {
+        failed = true;
+        ByteBuf asked = keep > 0 ? bytes.retainedSlice(bytes.readerIndex(), keep) : null;
+        bytes.release();
+        if (asked != null) ctx.fireChannelRead(asked);
+        ctx.close();
     }
 
     private void take(byte b) throws ProtocolException {
@@ -117,7 +151,16 @@ final class StrictResponseHead extends ChannelInboundHandlerAdapter {
         if (malformed.isPresent()) throw new ProtocolException(malformed.get());
         if (status == 101) throw new ProtocolException("101 Switching Protocols: an upgrade is not relayed");
         inHead = status >= 100 && status < 200;
+        if (!inHead) bodyLeft = bodyLength(status, headers, methods.peekFirst());
         reset();
+    }
+
+    /** How many body bytes the final answer has, or -1 when its end is not known by a length (chunked, or the connection's end). */
+    private static long bodyLength(int status, Map<String, List<String>> headers, String method) {
+        if ("HEAD".equals(method) || status == 204 || status == 304) return 0;
+        if (headers.containsKey("Transfer-Encoding")) return -1;
+        List<String> length = headers.get("Content-Length");
+        return length == null ? -1 : Long.parseLong(length.get(0)); // ReplicaAnswer.malformed checked it
     }
 
     private void reset() {
@@ -127,11 +170,29 @@ final class StrictResponseHead extends ChannelInboundHandlerAdapter {
         headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     }
 
-    /** After the codec: the answer ended, so the next bytes are the next answer's head. */
-    final class End extends ChannelInboundHandlerAdapter {
+    /** After the codec: counts the requests written and the final answers read to their end. */
+    final class End extends ChannelDuplexHandler {
+
+        private boolean interim; // the answer being read is a 1xx: its end is not the request's
+
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+            if (msg instanceof HttpRequest request) {
+                waiting++;
+                methods.addLast(request.method().name());
+            }
+            super.write(ctx, msg, promise);
+        }
+
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof HttpResponse response) interim = response.status().code() < 200;
             if (msg instanceof LastHttpContent) {
+                if (!interim) {
+                    waiting--;
+                    methods.pollFirst();
+                    bodyLeft = -1;
+                }
                 inHead = true;
                 length = 0;
                 reset();
