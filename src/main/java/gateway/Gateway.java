@@ -4,15 +4,14 @@ import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.HexFormat;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
 
 /**
  * One running gateway: wires the store, registry, breaker and proxy between the two edges of a
- * {@link Stack}.
- * Holds no static state, so tests can run several in one JVM. Thread-safe.
+ * {@link Stack}. Holds no static state, so tests can run several in one JVM. Thread-safe.
  */
 final class Gateway implements AutoCloseable {
 
