@@ -168,7 +168,8 @@ final class ReplicaConnection implements AutoCloseable {
         }
     }
 
-    private static Head statusLine(String text) throws ProtocolException {
+    /** The status line, read strictly; shared with the Vert.x variant's raw-byte reader (StrictResponseHead). */
+    static Head statusLine(String text) throws ProtocolException {
         boolean http11 = text.startsWith("HTTP/1.1 ");
         if (!http11 && !text.startsWith("HTTP/1.0 ")) throw new ProtocolException("status line '" + text + "' is not HTTP/1.x");
         if (text.length() < 12 || (text.length() > 12 && text.charAt(12) != ' ')) {
@@ -188,15 +189,20 @@ final class ReplicaConnection implements AutoCloseable {
         int count = 0;
         for (String field = line(budget, deadline, clock); !field.isEmpty(); field = line(budget, deadline, clock)) {
             if (++count > MAX_FIELDS) throw new ProtocolException("more than " + MAX_FIELDS + " header fields");
-            char first = field.charAt(0);
-            if (first == ' ' || first == '\t') throw new ProtocolException("a folded header line (obsolete, RFC 9112 §5.2)");
-            int colon = field.indexOf(':');
-            String name = colon > 0 ? field.substring(0, colon) : "";
-            if (!token(name)) throw new ProtocolException("header line '" + field + "' has no valid name");
-            String value = field.substring(colon + 1).strip();
-            if (!fieldValue(value)) throw new ProtocolException("header " + name + " holds a control character");
-            into.computeIfAbsent(name, n -> new ArrayList<>(1)).add(value);
+            field(field, into);
         }
+    }
+
+    /** One non-empty field line, read strictly, into {@code into}; shared with StrictResponseHead. */
+    static void field(String field, Map<String, List<String>> into) throws ProtocolException {
+        char first = field.charAt(0);
+        if (first == ' ' || first == '\t') throw new ProtocolException("a folded header line (obsolete, RFC 9112 §5.2)");
+        int colon = field.indexOf(':');
+        String name = colon > 0 ? field.substring(0, colon) : "";
+        if (!token(name)) throw new ProtocolException("header line '" + field + "' has no valid name");
+        String value = field.substring(colon + 1).strip();
+        if (!fieldValue(value)) throw new ProtocolException("header " + name + " holds a control character");
+        into.computeIfAbsent(name, n -> new ArrayList<>(1)).add(value);
     }
 
     /**

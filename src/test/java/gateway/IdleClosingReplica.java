@@ -18,7 +18,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A minimal HTTP/1.1 replica with keep-alive that, like Node.js or gunicorn, closes a connection
  * that stayed idle for {@code idle}. Real servers decide to close and then close a moment later;
  * a request that arrives in between is never read and the close resets it. Here that moment lasts
- * {@code closing}, so the race shows every time instead of once in a while. Answers 200 "ok".
+ * {@code closing}, or until a request arrives into it, so the race shows every time instead of
+ * once in a while. Answers 200 "ok".
  */
 final class IdleClosingReplica implements AutoCloseable {
 
@@ -66,9 +67,17 @@ final class IdleClosingReplica implements AutoCloseable {
                     head = readHead(in);
                 } catch (SocketTimeoutException e) {
                     closing.incrementAndGet();
-                    // The window between a real server's decision to close and its close: the
-                    // replica's own behaviour that the tests race against, so it lasts real time.
-                    Thread.sleep(closingTime.toMillis());
+                    // The window between a real server's decision to close and its close: it ends
+                    // when a request arrives into it (never read: the close then resets it), or
+                    // after closingTime at the most.
+                    if (closingTime.isPositive()) {
+                        socket.setSoTimeout((int) closingTime.toMillis());
+                        try {
+                            in.read();
+                        } catch (SocketTimeoutException nothingCame) {
+                            // closed idle, as a real server would
+                        }
+                    }
                     socket.close();
                     closed.incrementAndGet();
                     return;
@@ -88,7 +97,7 @@ final class IdleClosingReplica implements AutoCloseable {
                 socket.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.ISO_8859_1));
                 socket.getOutputStream().flush();
             }
-        } catch (IOException | InterruptedException e) {
+        } catch (IOException e) {
             // the connection is gone either way
         }
     }

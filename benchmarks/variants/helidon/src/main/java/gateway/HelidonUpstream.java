@@ -221,22 +221,20 @@ final class HelidonUpstream implements Upstream {
         return new Answer(status, headers, length, body);
     }
 
-    /** A field name is a token (RFC 9110 §5.1); Helidon's lenient parse keeps what precedes the colon, spaces included. */
-    private static final java.util.regex.Pattern TOKEN = java.util.regex.Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
-
-    /** Refuses what ReplicaAnswer refuses on every stack, and a field Helidon's parser let through that is not one. */
+    /**
+     * Refuses what ReplicaAnswer refuses on every stack, and a field Helidon's parser let through
+     * that is not one: its lenient parse keeps what precedes the colon as the name, spaces included
+     * (RFC 9110 §5.1: a name is a token). The rules are SocketUpstream's (ReplicaConnection).
+     */
     private static void refuseMalformed(int status, Map<String, List<String>> headers) throws ProtocolException {
         var malformed = ReplicaAnswer.malformed(status, headers);
         if (malformed.isPresent()) throw new ProtocolException(malformed.get() + quoted(headers));
         for (var header : headers.entrySet()) {
             String name = header.getKey();
-            if (!TOKEN.matcher(name).matches()) throw new ProtocolException("header name '" + name + "' is not a token");
+            if (!ReplicaConnection.token(name)) throw new ProtocolException("header name '" + name + "' is not a token");
             for (String value : header.getValue()) {
-                for (int i = 0; i < value.length(); i++) {
-                    char c = value.charAt(i);
-                    if (c < ' ' && c != '\t' || c == 0x7f) {
-                        throw new ProtocolException("header " + name + " holds a control character: '" + value + "'");
-                    }
+                if (!ReplicaConnection.fieldValue(value)) {
+                    throw new ProtocolException("header " + name + " holds a control character: '" + value + "'");
                 }
             }
         }

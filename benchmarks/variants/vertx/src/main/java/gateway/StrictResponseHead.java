@@ -11,7 +11,6 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.net.ProtocolException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -109,7 +108,7 @@ final class StrictResponseHead extends ChannelInboundHandlerAdapter {
         if (text.indexOf('\r') >= 0) throw new ProtocolException("a bare CR in the answer's head: " + text);
         if (text.indexOf('\0') >= 0) throw new ProtocolException("a NUL in the answer's head: " + text);
         if (status < 0) {
-            status = status(text);
+            status = ReplicaConnection.statusLine(text).status();
         } else if (!text.isEmpty()) {
             field(text);
         } else {
@@ -117,32 +116,9 @@ final class StrictResponseHead extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private static int status(String text) throws ProtocolException {
-        if (!text.startsWith("HTTP/1.1 ") && !text.startsWith("HTTP/1.0 ")) {
-            throw new ProtocolException("status line '" + text + "' is not HTTP/1.x");
-        }
-        if (text.length() < 12 || (text.length() > 12 && text.charAt(12) != ' ')) {
-            throw new ProtocolException("status line '" + text + "' has no three-digit status");
-        }
-        int status = 0;
-        for (int i = 9; i < 12; i++) {
-            char c = text.charAt(i);
-            if (c < '0' || c > '9') throw new ProtocolException("status line '" + text + "' has no three-digit status");
-            status = status * 10 + (c - '0');
-        }
-        return status;
-    }
-
     private void field(String field) throws ProtocolException {
         if (++fields > ReplicaConnection.MAX_FIELDS) throw new ProtocolException("more than " + ReplicaConnection.MAX_FIELDS + " header fields");
-        char first = field.charAt(0);
-        if (first == ' ' || first == '\t') throw new ProtocolException("a folded header line (obsolete, RFC 9112 §5.2)");
-        int colon = field.indexOf(':');
-        String name = colon > 0 ? field.substring(0, colon) : "";
-        if (!ReplicaConnection.token(name)) throw new ProtocolException("header line '" + field + "' has no valid name");
-        String value = field.substring(colon + 1).strip();
-        if (!ReplicaConnection.fieldValue(value)) throw new ProtocolException("header " + name + " holds a control character");
-        headers.computeIfAbsent(name, n -> new ArrayList<>(1)).add(value);
+        ReplicaConnection.field(field, headers);
     }
 
     /** The head's empty line: an interim (1xx) head is followed by another head, any other by a body. */
