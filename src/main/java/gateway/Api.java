@@ -1,8 +1,6 @@
 package gateway;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -150,14 +148,12 @@ final class Api {
      * the threshold but the guard kept it; {@code ejections} before it rejoined, while it
      * recovers. Each is null, and left out, when unknown (the store is down).
      */
-    @JsonInclude(JsonInclude.Include.NON_NULL)
     record ReplicaView(String address, Long failures, String state, Integer ejections) {}
 
     /** An ejected replica of a service, and the time until its next probe. */
     record EjectedView(String address, int ejections, long probeInMs) {}
 
     /** {@code ejected} is null, and left out, when unknown (the store is down). */
-    @JsonInclude(JsonInclude.Include.NON_NULL)
     record ServiceView(String name, List<ReplicaView> replicas, List<EjectedView> ejected) {}
 
     /** 200 while the gateway serves; the store's state is reported, not fatal (routing goes on from the snapshot). */
@@ -229,9 +225,9 @@ final class Api {
         }
         if (bytes.length > MAX_BODY) throw new HttpError(413, "body is larger than " + MAX_BODY + " bytes");
         if (bytes.length == 0) throw new HttpError(400, "body is empty; expected {\"service\": NAME, \"address\": URL}");
-        JsonNode json;
+        Object json;
         try {
-            json = Json.MAPPER.readTree(bytes);
+            json = Json.read(bytes);
         } catch (JsonProcessingException e) {
             throw new HttpError(400, "body is not valid JSON: " + e.getOriginalMessage());
         }

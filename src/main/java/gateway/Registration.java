@@ -1,6 +1,6 @@
 package gateway;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -38,19 +38,19 @@ record Registration(String service, Address address) {
     }
 
     /**
-     * Reads {@code {"service": NAME, "address": URL}}.
+     * Reads {@code {"service": NAME, "address": URL}}, as {@link Json#read} gives it.
      *
      * @throws IllegalArgumentException naming the missing, mistyped or invalid field
      */
-    static Registration fromJson(JsonNode body) {
-        if (body == null || !body.isObject()) throw new IllegalArgumentException("body must be a JSON object");
-        return new Registration(text(body, "service"), Address.parse(text(body, "address")));
+    static Registration fromJson(Object body) {
+        if (!(body instanceof Map<?, ?> object)) throw new IllegalArgumentException("body must be a JSON object");
+        return new Registration(text(object, "service"), Address.parse(text(object, "address")));
     }
 
-    private static String text(JsonNode body, String field) {
-        JsonNode value = body.get(field);
-        if (value == null || value.isNull()) throw new IllegalArgumentException("missing field '" + field + "'");
-        if (!value.isTextual()) throw new IllegalArgumentException("field '" + field + "' must be a string");
-        return value.textValue();
+    private static String text(Map<?, ?> body, String field) {
+        Object value = body.get(field);
+        if (value == null) throw new IllegalArgumentException("missing field '" + field + "'");
+        if (!(value instanceof String text)) throw new IllegalArgumentException("field '" + field + "' must be a string");
+        return text;
     }
 }

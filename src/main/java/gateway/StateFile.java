@@ -1,6 +1,5 @@
 package gateway;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -30,8 +29,6 @@ final class StateFile implements MemoryStore.Persistence {
         this.path = path.toAbsolutePath();
     }
 
-    record State(SortedMap<String, List<String>> services) {}
-
     /**
      * Reads the registry, validating every name and address; an absent file is an empty registry.
      *
@@ -47,22 +44,24 @@ final class StateFile implements MemoryStore.Persistence {
         } catch (IOException e) {
             throw new IllegalStateException("state file " + path + " cannot be read: " + e);
         }
-        State state;
+        Object json;
         try {
-            state = Json.MAPPER.readValue(bytes, new TypeReference<State>() {});
+            json = Json.read(bytes);
         } catch (IOException e) {
             throw new IllegalStateException("state file " + path + " is corrupt (" + firstLine(e.getMessage())
                     + "); fix or remove it");
         }
-        if (state == null || state.services() == null) {
+        if (!(json instanceof Map<?, ?> state) || !(state.get("services") instanceof Map<?, ?> saved)) {
             throw new IllegalStateException("state file " + path + " has no \"services\" object; fix or remove it");
         }
         SortedMap<String, List<String>> services = new TreeMap<>();
-        state.services().forEach((name, addresses) -> {
+        saved.forEach((name, addresses) -> {
             try {
-                Registration.checkName(name);
-                services.put(name, addresses.stream().map(a -> Address.parse(a).url()).distinct().sorted().toList());
-            } catch (IllegalArgumentException | NullPointerException e) {
+                String service = (String) name; // an object's keys are strings
+                Registration.checkName(service);
+                if (!(addresses instanceof List<?> list)) throw new IllegalArgumentException("'" + service + "' is not a list of addresses");
+                services.put(service, list.stream().map(a -> Address.parse(String.valueOf(a)).url()).distinct().sorted().toList());
+            } catch (IllegalArgumentException e) {
                 throw new IllegalStateException("state file " + path + " holds an invalid entry: " + e.getMessage());
             }
         });
@@ -78,7 +77,7 @@ final class StateFile implements MemoryStore.Persistence {
         Path tmp = Files.createTempFile(dir, path.getFileName().toString(), ".tmp");
         try {
             try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                out.write(ByteBuffer.wrap(Json.MAPPER.writeValueAsBytes(new State(copy))));
+                out.write(ByteBuffer.wrap(Json.write(Map.of("services", copy))));
                 out.force(true); // on disk before the rename makes it the state
             }
             try {

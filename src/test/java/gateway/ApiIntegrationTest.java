@@ -38,7 +38,7 @@ class ApiIntegrationTest {
 
     static JsonNode json(HttpResponse<String> response) throws Exception {
         assertEquals("application/json", response.headers().firstValue("Content-Type").orElse(""));
-        return Json.MAPPER.readTree(response.body());
+        return Client.JSON.readTree(response.body());
     }
 
     @Test

@@ -1,5 +1,6 @@
 package gateway;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -9,6 +10,9 @@ import java.nio.charset.StandardCharsets;
 
 /** A test's HTTP client for one gateway: small helpers over java.net.http. */
 final class Client {
+
+    /** Reads the gateway's answers with a parser of its own (the gateway's {@link Json} has no object mapper). */
+    static final ObjectMapper JSON = new ObjectMapper();
 
     final URI base;
     final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();

@@ -45,7 +45,7 @@ class RecoveryTest extends GatewayTest {
     }
 
     JsonNode service(String name) throws Exception {
-        for (JsonNode s : Json.MAPPER.readTree(client.get("/services").body()).get("services")) {
+        for (JsonNode s : Client.JSON.readTree(client.get("/services").body()).get("services")) {
             if (s.get("name").asText().equals(name)) return s;
         }
         throw new AssertionError("no service " + name);
@@ -151,7 +151,7 @@ class RecoveryTest extends GatewayTest {
         HttpResponse<String> heartbeat = client.register("svc", sick.address());
 
         assertEquals(202, heartbeat.statusCode(), heartbeat.body());
-        JsonNode body = Json.MAPPER.readTree(heartbeat.body());
+        JsonNode body = Client.JSON.readTree(heartbeat.body());
         assertTrue(body.get("ejected").asBoolean());
         assertTrue(body.get("message").asText().contains("after a passing probe"), body.toString());
         assertEquals(List.of(good.address()), routable("svc"), "a heartbeat alone does not undo the ejection");

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class RegistryLimitsTest extends GatewayTest {
 
     private static JsonNode json(HttpResponse<String> response) throws Exception {
-        return Json.MAPPER.readTree(response.body());
+        return Client.JSON.readTree(response.body());
     }
 
     @Test

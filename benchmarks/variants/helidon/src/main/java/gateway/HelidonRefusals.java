@@ -1,6 +1,5 @@
 package gateway;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.ServerResponseHeaders;
@@ -31,12 +30,7 @@ final class HelidonRefusals implements DirectHandler {
                                     ServerResponseHeaders responseHeaders, String message) {
         Status status = defaultStatus.code() == 500 ? Status.BAD_REQUEST_400 : defaultStatus;
         String reason = message == null || message.isBlank() ? "the request could not be read" : message;
-        String body;
-        try {
-            body = Json.MAPPER.writeValueAsString(Map.of("error", "refused: " + reason));
-        } catch (JsonProcessingException e) {
-            body = "{\"error\":\"refused\"}";
-        }
+        byte[] body = Json.write(Map.of("error", "refused: " + reason));
         return TransportResponse.builder()
                 .status(status)
                 .headers(responseHeaders)
