@@ -11,7 +11,8 @@
 #   WARMUP=30                 seconds of load on each JVM variant before the rounds (nginx: 3)
 #   CONNECTIONS=64 THREADS=2  load: wrk -tTHREADS -cCONNECTIONS (or the Java load generator)
 #   GATEWAY_JAR=path          the gateway to measure (default target/gateway.jar)
-#   GATEWAY_JVM_FLAGS="..."   JVM flags of every JVM row, SCG's too (./build.sh bench passes the launcher's)
+#   GATEWAY_JVM_FLAGS="..."   JVM flags of the gateway's rows and its variants (./build.sh bench passes the launcher's)
+#   SCG_JVM_FLAGS="..."       Spring Cloud Gateway's (default -XX:+UseSerialGC -Xmx256m: Spring wants more than the gateway's 64 MiB)
 #   VARIANTS="direct nginx virtual platform redis sockets helidon vertx scg"   which built-in rows to run:
 #       sockets helidon vertx: benchmarks/variants/NAME/target/gateway-NAME.jar with the virtual row's flags,
 #       skipped when not built (sockets falls back to GATEWAY_JAR --upstream sockets);
@@ -34,7 +35,8 @@ WARMUP=${WARMUP:-30}
 CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
 GATEWAY_JAR=$(readlink -f "${GATEWAY_JAR:-$ROOT/target/gateway.jar}")
-GATEWAY_JVM_FLAGS=${GATEWAY_JVM_FLAGS:--XX:+UseSerialGC -Xmx256m}
+GATEWAY_JVM_FLAGS=${GATEWAY_JVM_FLAGS:--XX:+UseSerialGC -Xmx64m -XX:TrimNativeHeapInterval=1000 -XX:+ExitOnOutOfMemoryError}
+SCG_JVM_FLAGS=${SCG_JVM_FLAGS:--XX:+UseSerialGC -Xmx256m -XX:+ExitOnOutOfMemoryError}
 VARIANTS=${VARIANTS:-direct nginx virtual platform redis sockets helidon vertx scg}
 EXPERIMENTS=${EXPERIMENTS:-}
 STARTUP_RUNS=${STARTUP_RUNS:-5}
@@ -275,11 +277,11 @@ for v in $VARIANTS; do
       SP=$(free_port)
       wait_for_quiet
       # shellcheck disable=SC2086
-      if launch scg --port "$SP" --probe "/$SERVICE/" --timeout-ms 60000 -- "$JAVA" $GATEWAY_JVM_FLAGS -jar "$SCG_JAR" \
+      if launch scg --port "$SP" --probe "/$SERVICE/" --timeout-ms 60000 -- "$JAVA" $SCG_JVM_FLAGS -jar "$SCG_JAR" \
            --server.port="$SP" --bench.replica1="http://127.0.0.1:$R1" --bench.replica2="http://127.0.0.1:$R2"; then
         URL[scg]="http://127.0.0.1:$SP/$SERVICE/"; FIRST[scg]=$LAUNCHED_FIRST; PIDOF[scg]=$LAUNCHED_PID; KIND[scg]=jvm; PEER[scg]=1
         JAR[scg]=$SCG_JAR; ORDER+=(scg)
-        DESC[scg]="Spring Cloud Gateway ($(scg_versions)), route /$SERVICE/** -> lb://$SERVICE (two static instances, round-robin), StripPrefix=1, Retry (1 retry of a GET on 502 or a connect error): java $GATEWAY_JVM_FLAGS -jar $SCG_JAR --server.port=P --bench.replica1=http://127.0.0.1:R1 --bench.replica2=http://127.0.0.1:R2"
+        DESC[scg]="Spring Cloud Gateway ($(scg_versions)), route /$SERVICE/** -> lb://$SERVICE (two static instances, round-robin), StripPrefix=1, Retry (1 retry of a GET on 502 or a connect error): java $SCG_JVM_FLAGS -jar $SCG_JAR --server.port=P --bench.replica1=http://127.0.0.1:R1 --bench.replica2=http://127.0.0.1:R2"
       else NOTES+=("scg: did not start"); fi ;;
     redis)
       if ! have redis-server "${NO_REDIS:-}"; then NOTES+=("redis: skipped, redis-server is not installed"); continue; fi
@@ -441,7 +443,7 @@ done >"$WORK/chart.tsv"
   echo "- load: $LOADGEN, $THREADS threads, $CONNECTIONS connections, GET of a ${#BODY}-byte body, loopback only"
   echo "- replicas: $REPLICAS"
   echo "- method: warm-up ${WARMUP}s per JVM variant (3 s for nginx and direct), then $ROUNDS interleaved rounds of ${DURATION}s; medians of the rounds (errors summed; other CPU: the most, in cores, that processes outside the benchmark took during a round; steal: the most CPU the hypervisor gave to other guests during a round)"
-  echo "- JVM rows (the gateway, its variants, Spring Cloud Gateway) all run with \`$GATEWAY_JVM_FLAGS\`, no AOT cache; the variants and virtual with \`$VIRTUAL_FLAGS\`"
+  echo "- the gateway's rows and its variants run with \`$GATEWAY_JVM_FLAGS\`, Spring Cloud Gateway with \`$SCG_JVM_FLAGS\`, no AOT cache; the variants and virtual with \`$VIRTUAL_FLAGS\`"
   echo "- CPU µs/req: the row's own process (nginx: master and workers; direct: the replica) — utime+stime from /proc/PID/stat over the round, divided by the requests the load generator counted; median of the rounds. × SCG: req/s over Spring Cloud Gateway's"
   echo "- launch → first 200: from the process launch to the first 200 through it (for a gateway: start, POST /register both replicas, GET /$SERVICE/; for SCG: start with both replicas configured, GET /$SERVICE/), polled every millisecond by tools/Launch.java; RSS: VmRSS after the rounds (nginx: master and workers); jar: the size of the jar run"
   echo

@@ -62,6 +62,7 @@ record Config(
     static final Optional<Path> DEFAULT_STATE_FILE = Optional.empty();
     static final int DEFAULT_RESYNC_MS = 5_000;
     static final int DEFAULT_CLIENT_TIMEOUT_MS = 30_000;
+    /** At most; by default an eighth of the heap, so a small heap is not filled by bodies kept for retry. */
     static final int DEFAULT_RETRY_BUFFER_MB = 32;
     static final int DEFAULT_MAX_CONNECTIONS = 1_000;
     static final int DEFAULT_HEADER_TIMEOUT_MS = 10_000;
@@ -153,8 +154,8 @@ record Config(
             new Flag("--client-timeout-ms", "GATEWAY_CLIENT_TIMEOUT_MS", "N",
                     "longest wait for the next bytes of a client's request body; then 408 (default " + DEFAULT_CLIENT_TIMEOUT_MS + ")"),
             new Flag("--retry-buffer-mb", "GATEWAY_RETRY_BUFFER_MB", "N",
-                    "memory for request bodies kept for retry, all requests together; 0 keeps none (default "
-                            + DEFAULT_RETRY_BUFFER_MB + ")"),
+                    "memory for request bodies kept for retry, all requests together; 0 keeps none (default an"
+                            + " eighth of the heap, at most " + DEFAULT_RETRY_BUFFER_MB + ")"),
             new Flag("--max-connections", "GATEWAY_MAX_CONNECTIONS", "N",
                     "client connections open at once; more are closed unanswered; per process (default "
                             + DEFAULT_MAX_CONNECTIONS + ")"),
@@ -254,6 +255,14 @@ record Config(
      *
      * @throws IllegalArgumentException with a one-line message naming the flag and the value
      */
+    /**
+     * An eighth of {@code maxHeap}, at most {@link #DEFAULT_RETRY_BUFFER_MB}: 400 held uploads of
+     * 1 MiB left a 64 MiB gateway deaf with a 32 MiB budget, and answering with 16 (OverloadTest).
+     */
+    static long defaultRetryBufferBytes(long maxHeap) {
+        return Math.min(DEFAULT_RETRY_BUFFER_MB * MiB, maxHeap / 8);
+    }
+
     static Config parse(List<String> args, Map<String, String> env) {
         Map<String, String> values = new HashMap<>();
         for (Flag flag : FLAGS) {
@@ -288,7 +297,8 @@ record Config(
                 path(values.get("--state-file")),
                 Duration.ofMillis(integer(values, "--resync-ms", DEFAULT_RESYNC_MS)),
                 Duration.ofMillis(integer(values, "--client-timeout-ms", DEFAULT_CLIENT_TIMEOUT_MS)),
-                integer(values, "--retry-buffer-mb", DEFAULT_RETRY_BUFFER_MB) * MiB,
+                values.containsKey("--retry-buffer-mb") ? integer(values, "--retry-buffer-mb", 0) * MiB
+                        : defaultRetryBufferBytes(Runtime.getRuntime().maxMemory()),
                 integer(values, "--max-connections", DEFAULT_MAX_CONNECTIONS),
                 Optional.ofNullable(values.get("--gateway-id")).or(() -> DEFAULT_GATEWAY_ID),
                 cidrs(values, "--trusted-proxies", DEFAULT_TRUSTED_PROXIES),

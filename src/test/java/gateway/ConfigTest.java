@@ -75,6 +75,16 @@ class ConfigTest {
         assertEquals(0, c.retryBufferBytes());
         assertEquals(5, c.maxConnections());
         assertEquals(3L << 20, Config.parse(List.of("--retry-buffer-mb", "3"), Map.of()).retryBufferBytes());
+        assertEquals(Config.defaultRetryBufferBytes(Runtime.getRuntime().maxMemory()),
+                Config.parse(List.of(), Map.of()).retryBufferBytes(), "unset: from this JVM's heap");
+    }
+
+    @Test
+    void theDefaultRetryBufferIsAnEighthOfTheHeapAndAtMost32MiB() {
+        assertEquals(8L << 20, Config.defaultRetryBufferBytes(64L << 20)); // the launcher's heap
+        assertEquals(32L << 20, Config.defaultRetryBufferBytes(256L << 20));
+        assertEquals(32L << 20, Config.defaultRetryBufferBytes(6L << 30));
+        assertEquals(2L << 20, Config.defaultRetryBufferBytes(16L << 20));
     }
 
     @Test

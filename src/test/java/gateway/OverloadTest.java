@@ -31,12 +31,24 @@ import org.junit.jupiter.api.Test;
  */
 class OverloadTest {
 
+    /**
+     * The launcher's (build.sh): with it and a 32 MiB retry budget, 400 held uploads left the
+     * gateway deaf (/health timed out); the default budget is now an eighth of the heap.
+     */
+    static final List<String> LAUNCHER_HEAP = List.of("-XX:+UseSerialGC", "-Xmx64m");
     static final int UPLOADS = 400;
     /** Just under the 1 MiB that a body may have to be kept for retry. */
     static final int DECLARED = 1_000_000;
     static final int HELD_BACK = 10;
     /** Every upload writes from this one buffer, so the test's own heap stays small. */
     static final byte[] BYTES = new byte[64 * 1024];
+
+    @Test
+    void theHeapThisTestGivesTheGatewayIsTheLaunchers() throws IOException {
+        String launcher = java.nio.file.Files.readAllLines(java.nio.file.Path.of("build.sh")).stream()
+                .filter(line -> line.startsWith("JVM_FLAGS=")).findFirst().orElseThrow();
+        for (String flag : LAUNCHER_HEAP) assertTrue(launcher.contains(flag), launcher);
+    }
 
     @Test
     void fourHundredHeldUploadsOfAMegabyteLeaveTheGatewayAnswering() throws Exception {
@@ -51,7 +63,7 @@ class OverloadTest {
                  }
                  Backend.reply(exchange, 200, "ok");
              });
-             Launched gw = Launched.start(null, Map.of(), List.of("-XX:+UseSerialGC", "-Xmx256m"),
+             Launched gw = Launched.start(null, Map.of(), LAUNCHER_HEAP,
                      "--bind", "127.0.0.1", "--port", "0", "--failure-threshold", "3")) {
             URI uri = gw.awaitListening();
             Client client = new Client(uri);
