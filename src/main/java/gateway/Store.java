@@ -39,7 +39,12 @@ interface Store extends AutoCloseable {
      */
     record Limits(int maxServices, int maxReplicasPerService) {
 
-        static final Limits DEFAULT = new Limits(4096, 256);
+        /**
+         * 65,536 replicas at most: ~250 bytes each in a snapshot, so a full registry takes ~16 MiB of
+         * the launcher's 64 MiB heap, and {@code GET /services} lists it. (4096 x 256 did not fit:
+         * such a registry took ~250 MiB, and the gateway ran out of memory loading or listing it.)
+         */
+        static final Limits DEFAULT = new Limits(1024, 64);
 
         public Limits {
             if (maxServices < 1) throw new IllegalArgumentException("max services " + maxServices + " must be at least 1");

@@ -21,9 +21,10 @@ class ConfigTest {
     void defaultsWhenNothingIsGiven() throws Exception {
         Config c = Config.parse(List.of(), Map.of());
         assertEquals(new Config(InetAddress.getByName("0.0.0.0"), 7171, Optional.empty(), 3, Duration.ofMillis(1000), Duration.ofMillis(30000),
-                Config.RequestThreads.VIRTUAL, "", Optional.empty(), Duration.ofMillis(5000), Duration.ofMillis(30_000), 32L << 20, 1000,
+                Config.RequestThreads.VIRTUAL, "", Optional.empty(), Duration.ofMillis(5000), Duration.ofMillis(30_000),
+                Config.defaultRetryBufferBytes(Runtime.getRuntime().maxMemory()), 1000,
                 Optional.empty(), List.of(), Duration.ofMillis(10_000), 32 * 1024, Duration.ofMillis(10_000), false,
-                AdminToken.NONE, new Store.Limits(4096, 256),
+                AdminToken.NONE, new Store.Limits(1024, 64),
                 Duration.ofMillis(30_000), Duration.ofMillis(300_000), "/", 50, false, Config.UpstreamClient.HTTPCLIENT), c);
     }
 
@@ -287,8 +288,8 @@ class ConfigTest {
     @Test
     void theRegistryLimits() {
         assertEquals(new Store.Limits(10, 3), Config.parse(List.of("--max-services", "10", "--max-replicas-per-service=3"), Map.of()).limits());
-        assertEquals(new Store.Limits(7, 256), Config.parse(List.of(), Map.of("GATEWAY_MAX_SERVICES", "7")).limits());
-        assertEquals(new Store.Limits(4096, 9), Config.parse(List.of(), Map.of("GATEWAY_MAX_REPLICAS_PER_SERVICE", "9")).limits());
+        assertEquals(new Store.Limits(7, 64), Config.parse(List.of(), Map.of("GATEWAY_MAX_SERVICES", "7")).limits());
+        assertEquals(new Store.Limits(1024, 9), Config.parse(List.of(), Map.of("GATEWAY_MAX_REPLICAS_PER_SERVICE", "9")).limits());
     }
 
     private static String parseError(List<String> args) {

@@ -50,6 +50,40 @@ class OverloadTest {
         for (String flag : LAUNCHER_HEAP) assertTrue(launcher.contains(flag), launcher);
     }
 
+    /**
+     * A registry full to the default limits, as a restart finds it in its state file: the gateway
+     * starts within the launcher's heap, lists it, refuses one more replica, and goes on proxying.
+     * (With 4096 services of 256 replicas, ~250 bytes each, the gateway ran out of memory.)
+     */
+    @Test
+    void aRegistryFullToTheDefaultLimitsFitsTheLaunchersHeap(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        try (Backend replica = Backend.named("svc0")) {
+            // every service full but svc0, whose one replica answers
+            StringBuilder state = new StringBuilder("{\"services\":{\"svc0\":[\"" + replica.address() + "\"]");
+            for (int s = 1; s < Config.DEFAULT_MAX_SERVICES; s++) {
+                state.append(",\"svc").append(s).append("\":[");
+                for (int r = 0; r < Config.DEFAULT_MAX_REPLICAS_PER_SERVICE; r++) {
+                    state.append(r == 0 ? "" : ",").append("\"http://10.").append(r).append('.').append(s / 256).append('.').append(s % 256).append(":8080\"");
+                }
+                state.append(']');
+            }
+            java.nio.file.Path file = dir.resolve("state.json");
+            java.nio.file.Files.writeString(file, state.append("}}"));
+            List<String> jvm = new ArrayList<>(LAUNCHER_HEAP);
+            jvm.add("-XX:+ExitOnOutOfMemoryError");
+            try (Launched gw = Launched.start(null, Map.of(), jvm, "--bind", "127.0.0.1", "--port", "0", "--state-file", file.toString())) {
+                Client client = new Client(gw.awaitListening());
+                assertEquals(200, client.get("/services").statusCode(), gw.stderrText());
+                assertEquals(409, client.register("svc1", "http://10.0.0.1:1").statusCode());
+                assertEquals(409, client.register("svc" + Config.DEFAULT_MAX_SERVICES, "http://10.0.0.1:1").statusCode());
+                assertEquals(200, client.get("/svc0/").statusCode(), gw.stderrText());
+                assertEquals(200, client.get("/health").statusCode());
+                assertFalse(gw.stderrText().contains("OutOfMemoryError"), gw.stderrText());
+            }
+        }
+    }
+
     @Test
     void fourHundredHeldUploadsOfAMegabyteLeaveTheGatewayAnswering() throws Exception {
         AtomicInteger uploadsStarted = new AtomicInteger();
