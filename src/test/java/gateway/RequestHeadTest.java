@@ -236,9 +236,29 @@ class RequestHeadTest extends GatewayTest {
         assertJsonStatus(400, exchange(gateway.uri(), "GET /svc/x HTTP/1.1x\r\nHost: gw\r\n\r\n"));
         assertJsonStatus(400, exchange(gateway.uri(), "GET /svc/x HTTP/1.1 extra\r\nHost: gw\r\n\r\n"));
         assertEquals(List.of(), replica.seen);
+    }
+
+    @Test
+    @Tag("http10") // a server that reads HTTP/1.0 request lines: not Helidon's (see the pin below)
+    void anHttp10RequestAndAHigherMinorVersionAreServed() throws Exception {
+        startWithReplica(Clock.SYSTEM);
         assertStatus(200, exchange(gateway.uri(), "GET /svc/x HTTP/1.0\r\n\r\n"));
         assertStatus(200, exchange(gateway.uri(), "GET /svc/x HTTP/1.2\r\nHost: gw\r\n\r\n")); // RFC 9110 §6.2: served as 1.1
         assertEquals(2, replica.seen.size());
+    }
+
+    /**
+     * A Helidon limit, pinned: its WebServer (4.5) reads HTTP/1.1 request lines alone, before any
+     * handler or connection selector can see the line, and refuses 1.0 (and 1.2) itself; the
+     * gateway answers that refusal 505 in JSON (HelidonRefusals) instead of serving it.
+     */
+    @Test
+    @Tag("helidonserver")
+    void helidonRefusesHttp10AndHigherMinorVersionsWith505() throws Exception {
+        startWithReplica(Clock.SYSTEM);
+        assertJsonStatus(505, exchange(gateway.uri(), "GET /svc/x HTTP/1.0\r\n\r\n"));
+        assertJsonStatus(505, exchange(gateway.uri(), "GET /svc/x HTTP/1.2\r\nHost: gw\r\n\r\n"));
+        assertEquals(List.of(), replica.seen);
     }
 
     @Test
