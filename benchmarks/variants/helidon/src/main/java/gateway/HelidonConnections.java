@@ -1,15 +1,24 @@
 package gateway;
 
 import io.helidon.common.buffers.BufferData;
+import io.helidon.common.buffers.DataReader;
+import io.helidon.common.buffers.DataWriter;
 import io.helidon.common.concurrency.limits.Limit;
+import io.helidon.common.socket.HelidonSocket;
+import io.helidon.common.socket.PeerInfo;
 import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.ConnectionContext;
+import io.helidon.webserver.ListenerContext;
+import io.helidon.webserver.ProxyProtocolData;
+import io.helidon.webserver.Router;
 import io.helidon.webserver.spi.ServerConnection;
 import io.helidon.webserver.spi.ServerConnectionSelector;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -68,7 +77,18 @@ final class HelidonConnections implements ServerConnectionSelector, AutoCloseabl
             open.decrementAndGet();
             return Refused.INSTANCE; // Helidon closes the socket as soon as handle returns
         }
-        return new Watched(http1.connection(ctx), clock.nanoTime());
+        Watched watched = new Watched(clock.nanoTime());
+        watched.helidon = http1.connection(new EndSeen(ctx, watched));
+        return watched;
+    }
+
+    /**
+     * Whether the client of the connection on this thread has ended its side: Helidon names a head
+     * cut short by that end an internal error, like a head it failed to parse (see HelidonRefusals).
+     */
+    boolean inputEnded() {
+        Watched connection = byThread.get(Thread.currentThread());
+        return connection != null && connection.inputEnded;
     }
 
     /**
@@ -101,6 +121,87 @@ final class HelidonConnections implements ServerConnectionSelector, AutoCloseabl
         ticker.close();
     }
 
+    /**
+     * Helidon's context for one connection, but that its bytes come through a reader that notes
+     * the client's end of input for {@link #inputEnded} (Helidon's own reader keeps no such note).
+     * Each piece the socket gives is copied once more, from Helidon's reader to this one.
+     */
+    private record EndSeen(ConnectionContext helidon, DataReader reader) implements ConnectionContext {
+
+        EndSeen(ConnectionContext helidon, Watched connection) {
+            this(helidon, DataReader.create(() -> {
+                DataReader socket = helidon.dataReader();
+                try {
+                    socket.pullData();
+                } catch (DataReader.InsufficientDataAvailableException e) {
+                    connection.inputEnded = true;
+                    return null; // this reader throws the same in turn
+                }
+                return socket.readBytes(socket.available());
+            }));
+        }
+
+        @Override
+        public DataReader dataReader() {
+            return reader;
+        }
+
+        @Override
+        public ListenerContext listenerContext() {
+            return helidon.listenerContext();
+        }
+
+        @Override
+        public ExecutorService executor() {
+            return helidon.executor();
+        }
+
+        @Override
+        public DataWriter dataWriter() {
+            return helidon.dataWriter();
+        }
+
+        @Override
+        public Router router() {
+            return helidon.router();
+        }
+
+        @Override
+        public Optional<ProxyProtocolData> proxyProtocolData() {
+            return helidon.proxyProtocolData();
+        }
+
+        @Override
+        public HelidonSocket serverSocket() {
+            return helidon.serverSocket();
+        }
+
+        @Override
+        public PeerInfo remotePeer() {
+            return helidon.remotePeer();
+        }
+
+        @Override
+        public PeerInfo localPeer() {
+            return helidon.localPeer();
+        }
+
+        @Override
+        public boolean isSecure() {
+            return helidon.isSecure();
+        }
+
+        @Override
+        public String socketId() {
+            return helidon.socketId();
+        }
+
+        @Override
+        public String childSocketId() {
+            return helidon.childSocketId();
+        }
+    }
+
     /** A connection that is closed unanswered: it was one too many. */
     private enum Refused implements ServerConnection {
         INSTANCE;
@@ -128,11 +229,13 @@ final class HelidonConnections implements ServerConnectionSelector, AutoCloseabl
         private static final Object SERVING = new Object();
         private static final Object CUT = new Object();
 
-        private final ServerConnection helidon;
         private final AtomicReference<Object> phase;
+        /** Set once, before Helidon runs it. */
+        private ServerConnection helidon;
+        /** Set on the connection's own thread, read there. */
+        private boolean inputEnded;
 
-        Watched(ServerConnection helidon, long since) {
-            this.helidon = helidon;
+        Watched(long since) {
             this.phase = new AtomicReference<>(new Waiting(since));
         }
 

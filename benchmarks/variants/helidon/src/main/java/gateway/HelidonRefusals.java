@@ -12,19 +12,24 @@ import java.util.Map;
 /**
  * Helidon's own answers to a request it refuses before any handler sees it (a head it cannot
  * parse, a Host it rejects, ambiguous framing, a version other than HTTP/1.1), in the gateway's
- * JSON error form, and on a connection that is then closed. A version is refused as
+ * JSON error form, and on a connection that is then closed; Helidon calls a head it failed to
+ * parse an internal error (500), and the client's mistake is answered 400 here. A version is refused as
  * {@link RequestHead#versionRefusal} says (400 or 505), and any version but 1.1 with 505: Helidon
  * reads HTTP/1.1 alone. A head Helidon could not read to its end (the client hung up inside it)
- * closes the connection unanswered, as on HttpServer. Stateless; thread-safe.
+ * closes the connection unanswered, as on HttpServer. Holds no state of its own; thread-safe.
  */
 final class HelidonRefusals implements DirectHandler {
 
-    private HelidonRefusals() {}
+    private final HelidonConnections connections;
 
-    /** This handler for every kind of event. */
-    static DirectHandlers all() {
+    private HelidonRefusals(HelidonConnections connections) {
+        this.connections = connections;
+    }
+
+    /** This handler for every kind of event, on the connections of {@code connections}. */
+    static DirectHandlers all(HelidonConnections connections) {
         DirectHandlers.Builder handlers = DirectHandlers.builder();
-        HelidonRefusals refusals = new HelidonRefusals();
+        HelidonRefusals refusals = new HelidonRefusals(connections);
         for (EventType type : EventType.values()) handlers.addHandler(type, refusals);
         return handlers.build();
     }
@@ -32,13 +37,15 @@ final class HelidonRefusals implements DirectHandler {
     @Override
     public TransportResponse handle(TransportRequest request, EventType eventType, Status defaultStatus,
                                     ServerResponseHeaders responseHeaders, String message) {
-        if (eventType == EventType.INTERNAL_ERROR) {
-            // Helidon's name for a head that ended before its empty line (the client's hang-up)
-            // or a socket that failed: thrown, this ends the connection loop and closes the socket
-            throw new CloseConnectionException("the request head could not be read to its end");
+        if (eventType == EventType.INTERNAL_ERROR && connections.inputEnded()) {
+            // a head that ended before its empty line: thrown, this ends the connection loop and
+            // closes the socket unanswered
+            throw new CloseConnectionException("the client hung up before the end of the request head");
         }
         HttpError version = versionRefusal(request.protocolVersion());
-        Status status = version != null ? Status.create(version.status) : defaultStatus;
+        // Helidon calls a head it failed to parse (an invalid method token) an internal error; the client's mistake is a 400
+        Status status = version != null ? Status.create(version.status)
+                : defaultStatus.code() == 500 ? Status.BAD_REQUEST_400 : defaultStatus;
         String reason = version != null ? version.getMessage()
                 : "refused: " + (message == null || message.isBlank() ? "the request could not be read" : message);
         String body;

@@ -63,7 +63,7 @@ public final class HelidonStack implements Stack {
                     .writeBufferSize(0)
                     // a stop with grace waits for the requests in flight itself (see Server.stop)
                     .shutdownGracePeriod(Duration.ofMillis(100))
-                    .directHandlers(HelidonRefusals.all())
+                    .directHandlers(HelidonRefusals.all(connections))
                     .routing(routing -> routing.any(server::handle))
                     .build()
                     .start();
