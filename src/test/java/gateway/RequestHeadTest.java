@@ -242,7 +242,8 @@ class RequestHeadTest extends GatewayTest {
     @Tag("http10") // a server that reads HTTP/1.0 request lines: not Helidon's (see the pin below)
     void anHttp10RequestAndAHigherMinorVersionAreServed() throws Exception {
         startWithReplica(Clock.SYSTEM);
-        assertStatus(200, exchange(gateway.uri(), "GET /svc/x HTTP/1.0\r\n\r\n"));
+        String http10 = exchange(gateway.uri(), "GET /svc/x HTTP/1.0\r\n\r\n");
+        assertTrue(http10.matches("(?s)HTTP/1\\.[01] 200 .*"), http10); // HttpServer answers HTTP/1.1, Vert.x the request's own version
         assertStatus(200, exchange(gateway.uri(), "GET /svc/x HTTP/1.2\r\nHost: gw\r\n\r\n")); // RFC 9110 §6.2: served as 1.1
         assertEquals(2, replica.seen.size());
     }
