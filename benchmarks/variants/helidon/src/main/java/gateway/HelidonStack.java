@@ -17,7 +17,9 @@ import java.util.logging.Logger;
 /**
  * The helidon variant: Helidon SE 4 WebServer inbound, {@link HelidonUpstream} (Helidon's
  * HTTP/1.1 WebClient) upstream. Helidon already runs each connection on a virtual thread of its
- * own, so the router is called on it directly, blocking, as on the default stack. Thread-safe.
+ * own, so the router is called on it directly, blocking, as on the default stack. What Helidon's
+ * server lacks of the request edge's limits (the header timeout, closing connections beyond
+ * --max-connections) {@link HelidonConnections} adds. Thread-safe.
  */
 public final class HelidonStack implements Stack {
 
