@@ -108,10 +108,8 @@ final class RequestHead extends Filter {
     /** Why the head is refused, or null when it is not; shared with the servers of other stacks. */
     static HttpError refusal(Exchange exchange, int maxBytes) {
         String protocol = exchange.getProtocol();
-        var version = VERSION.matcher(protocol);
-        if (!version.matches()) return new HttpError(400, "'" + protocol + "' is not an HTTP version");
-        // a higher 1.x is served as 1.1 (RFC 9110 §6.2)
-        if (!version.group(1).equals("1")) return new HttpError(505, protocol + " is not served; HTTP/1.1 is");
+        HttpError badVersion = versionRefusal(protocol);
+        if (badVersion != null) return badVersion;
         Map<String, List<String>> headers = exchange.getRequestHeaders();
         List<String> host = headers.get("Host");
         if (!protocol.equals("HTTP/1.0") && (host == null || host.size() != 1)) {
@@ -135,6 +133,18 @@ final class RequestHead extends Filter {
         if (size > maxBytes) {
             return new HttpError(431, "the request head is over " + maxBytes + " bytes (" + FIELD_OVERHEAD + " counted per field)");
         }
+        return null;
+    }
+
+    /**
+     * Why a request line's HTTP-version is refused (400 when it is not one, 505 when it is not
+     * 1.x), or null for any 1.x: a higher 1.x is served as 1.1 (RFC 9110 §6.2). Shared with the
+     * servers of other stacks, which see the version before they make an {@link Exchange}.
+     */
+    static HttpError versionRefusal(String protocol) {
+        var version = VERSION.matcher(protocol);
+        if (!version.matches()) return new HttpError(400, "'" + protocol + "' is not an HTTP version");
+        if (!version.group(1).equals("1")) return new HttpError(505, protocol + " is not served; HTTP/1.1 is");
         return null;
     }
 

@@ -22,6 +22,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -160,6 +161,7 @@ class OverloadTest {
     }
 
     @Test
+    @Tag("contract") // run on every stack (benchmarks/variants): Launched runs gateway.Main on the test class path, with its stack
     void connectionsBeyondMaxConnectionsAreClosedUnansweredUntilOneEnds() throws Exception {
         try (Launched gw = Launched.start(null, Map.of(), "--bind", "127.0.0.1", "--port", "0", "--max-connections", "5")) {
             URI uri = gw.awaitListening();

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -21,6 +22,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * of another HTTP version. None reaches a replica; each gets a status where the JDK's server
  * leaves the gateway one, and the gateway goes on answering others.
  */
+@Tag("contract") // run on every stack (benchmarks/variants)
 class RequestHeadTest extends GatewayTest {
 
     Backend replica;
@@ -169,6 +171,7 @@ class RequestHeadTest extends GatewayTest {
 
     /** The JDK's own limits are set by Main, once per process: twice the gateway's, past which it closes the connection unanswered. */
     @Test
+    @Tag("httpserver") // HttpServer's caps, as Main sets them; the other stacks answer some of these heads
     void headsUpToTwiceTheLimitAreAnsweredAndLargerOnesClosedByTheJdk() throws Exception {
         try (Launched gw = Launched.start(null, Map.of(), "--bind", "127.0.0.1", "--port", "0", "--max-header-bytes", "2000")) {
             URI uri = gw.awaitListening();
@@ -179,6 +182,22 @@ class RequestHeadTest extends GatewayTest {
             assertEquals("", exchange(uri, "GET /health HTTP/1.1\r\nHost: gw\r\n" + many + "\r\n"));
             assertStatus(200, exchange(uri, "GET /health HTTP/1.1\r\nHost: gw\r\n\r\n"));
         }
+    }
+
+    /** The promise beside the JDK's caps, on every stack: however a stack caps a head, one past twice the limit never reaches a replica. */
+    @Test
+    void aHeadOverTwiceTheLimitIsRefusedOrClosedAndNeverForwarded() throws Exception {
+        startWithReplica(Clock.SYSTEM, "--max-header-bytes", "2000");
+        StringBuilder many = new StringBuilder();
+        for (int i = 0; i <= 2 * RequestHead.MAX_FIELDS; i++) many.append("X-H").append(i).append(": v\r\n");
+        for (String head : List.of("GET /svc/" + "a".repeat(5000) + " HTTP/1.1\r\nHost: gw\r\n\r\n",
+                "GET /svc/x HTTP/1.1\r\nHost: gw\r\nX-Big: " + "b".repeat(5000) + "\r\n\r\n",
+                "GET /svc/x HTTP/1.1\r\nHost: gw\r\n" + many + "\r\n")) {
+            String response = exchange(gateway.uri(), head);
+            assertTrue(response.isEmpty() || response.matches("(?s)HTTP/1\\.1 4\\d\\d .*"), "closed unanswered or refused: " + response);
+        }
+        assertEquals(List.of(), replica.seen);
+        assertStatus(200, exchange(gateway.uri(), "GET /svc/x HTTP/1.1\r\nHost: gw\r\n\r\n"));
     }
 
     @Test
@@ -217,9 +236,30 @@ class RequestHeadTest extends GatewayTest {
         assertJsonStatus(400, exchange(gateway.uri(), "GET /svc/x HTTP/1.1x\r\nHost: gw\r\n\r\n"));
         assertJsonStatus(400, exchange(gateway.uri(), "GET /svc/x HTTP/1.1 extra\r\nHost: gw\r\n\r\n"));
         assertEquals(List.of(), replica.seen);
-        assertStatus(200, exchange(gateway.uri(), "GET /svc/x HTTP/1.0\r\n\r\n"));
+    }
+
+    @Test
+    @Tag("http10") // a server that reads HTTP/1.0 request lines: not Helidon's (see the pin below)
+    void anHttp10RequestAndAHigherMinorVersionAreServed() throws Exception {
+        startWithReplica(Clock.SYSTEM);
+        String http10 = exchange(gateway.uri(), "GET /svc/x HTTP/1.0\r\n\r\n");
+        assertTrue(http10.matches("(?s)HTTP/1\\.[01] 200 .*"), http10); // HttpServer answers HTTP/1.1, Vert.x the request's own version
         assertStatus(200, exchange(gateway.uri(), "GET /svc/x HTTP/1.2\r\nHost: gw\r\n\r\n")); // RFC 9110 §6.2: served as 1.1
         assertEquals(2, replica.seen.size());
+    }
+
+    /**
+     * A Helidon limit, pinned: its WebServer (4.5) reads HTTP/1.1 request lines alone, before any
+     * handler or connection selector can see the line, and refuses 1.0 (and 1.2) itself; the
+     * gateway answers that refusal 505 in JSON (HelidonRefusals) instead of serving it.
+     */
+    @Test
+    @Tag("helidonserver")
+    void helidonRefusesHttp10AndHigherMinorVersionsWith505() throws Exception {
+        startWithReplica(Clock.SYSTEM);
+        assertJsonStatus(505, exchange(gateway.uri(), "GET /svc/x HTTP/1.0\r\n\r\n"));
+        assertJsonStatus(505, exchange(gateway.uri(), "GET /svc/x HTTP/1.2\r\nHost: gw\r\n\r\n"));
+        assertEquals(List.of(), replica.seen);
     }
 
     @Test
@@ -242,11 +282,27 @@ class RequestHeadTest extends GatewayTest {
         assertEquals(List.of(), replica.seen);
     }
 
+    /** The promise beside the JDK's 100, on every stack: a refused request that expects 100-continue gets its refusal, never its body forwarded. */
+    @Test
+    void aRefusedRequestThatExpectsContinueIsRefusedWithOrWithoutAHundredFirst() throws Exception {
+        startWithReplica(Clock.SYSTEM);
+        Socket socket = connect(gateway.uri());
+        write(socket, "POST /nosuch/x HTTP/1.1\r\nHost: gw\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
+        String response = ClientBodyTest.response(socket);
+        if (response.startsWith("HTTP/1.1 100 ")) {
+            write(socket, "hello");
+            response = ClientBodyTest.response(socket);
+        }
+        assertJsonStatus(503, response);
+        assertEquals(List.of(), replica.seen);
+    }
+
     /**
      * A JDK limit, pinned: HttpServer answers {@code Expect: 100-continue} itself before any
      * handler or filter runs, so a refused request still gets its 100 first.
      */
     @Test
+    @Tag("httpserver") // HttpServer's own 100; other stacks may refuse without one
     void expectContinueGetsTheJdksHundredBeforeTheRefusal() throws Exception {
         startWithReplica(Clock.SYSTEM);
         Socket socket = connect(gateway.uri());

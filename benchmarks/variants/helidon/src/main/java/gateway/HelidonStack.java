@@ -5,6 +5,7 @@ import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.helidon.webserver.http1.Http1Config;
+import io.helidon.webserver.http1.Http1ConnectionSelector;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -16,7 +17,9 @@ import java.util.logging.Logger;
 /**
  * The helidon variant: Helidon SE 4 WebServer inbound, {@link HelidonUpstream} (Helidon's
  * HTTP/1.1 WebClient) upstream. Helidon already runs each connection on a virtual thread of its
- * own, so the router is called on it directly, blocking, as on the default stack. Thread-safe.
+ * own, so the router is called on it directly, blocking, as on the default stack. What Helidon's
+ * server lacks of the request edge's limits (the header timeout, closing connections beyond
+ * --max-connections) {@link HelidonConnections} adds. Thread-safe.
  */
 public final class HelidonStack implements Stack {
 
@@ -37,39 +40,47 @@ public final class HelidonStack implements Stack {
     @Override
     public Stack.Server bind(Config config, InFlight inFlight, Clock clock) throws IOException {
         quietLogging();
-        Server server = new Server(inFlight, config.maxHeaderBytes());
+        Http1Config http1 = Http1Config.builder()
+                .maxPrologueLength(HEAD_CAP_FACTOR * config.maxHeaderBytes())
+                .maxHeadersSize(HEAD_CAP_FACTOR * config.maxHeaderBytes())
+                // the core checks paths itself (RequestPath); Helidon's checks would
+                // answer some targets the default stack forwards with a non-JSON 400
+                .validatePath(false)
+                .validatePrologue(false)
+                .build();
+        HelidonConnections connections = new HelidonConnections(Http1ConnectionSelector.builder().config(http1).build(),
+                config.maxConnections(), config.headerTimeout(), clock);
+        Server server = new Server(inFlight, connections, config.maxHeaderBytes());
         WebServer web;
         try {
             web = WebServer.builder()
                     .address(config.bind())
                     .port(config.port())
-                    // Helidon waits for at most this many connections, holding the rest in the
-                    // backlog; HttpServer closes the extra ones unanswered
-                    .maxTcpConnections(config.maxConnections())
+                    // HTTP/1.1 through HelidonConnections alone, which caps connections at
+                    // --max-connections and times request heads (no protocols discovered beside it)
+                    .protocolsDiscoverServices(false)
+                    .addConnectionSelector(connections)
                     // unbuffered: a status line and headers go out when sendResponseHeaders is
                     // called, as HttpServer sends them; bodies are copied in 16 KiB pieces anyway
                     .writeBufferSize(0)
                     // a stop with grace waits for the requests in flight itself (see Server.stop)
                     .shutdownGracePeriod(Duration.ofMillis(100))
-                    .addProtocol(Http1Config.builder()
-                            .maxPrologueLength(HEAD_CAP_FACTOR * config.maxHeaderBytes())
-                            .maxHeadersSize(HEAD_CAP_FACTOR * config.maxHeaderBytes())
-                            // the core checks paths itself (RequestPath); Helidon's checks would
-                            // answer some targets the default stack forwards with a non-JSON 400
-                            .validatePath(false)
-                            .validatePrologue(false)
-                            .build())
-                    .directHandlers(HelidonRefusals.all())
+                    .directHandlers(HelidonRefusals.all(connections))
                     .routing(routing -> routing.any(server::handle))
                     .build()
                     .start();
         } catch (UncheckedIOException e) {
+            connections.close();
             throw e.getCause();
         } catch (IllegalStateException e) {
+            connections.close();
             // Helidon reports a port in use as an IllegalStateException around the BindException
             throw e.getCause() instanceof IOException io ? io : new IOException(e.getMessage(), e);
         }
-        if (!web.isRunning()) throw new IOException("Helidon could not listen (its log above says why)");
+        if (!web.isRunning()) {
+            connections.close();
+            throw new IOException("Helidon could not listen (its log above says why)");
+        }
         server.web = web;
         return server;
     }
@@ -91,14 +102,16 @@ public final class HelidonStack implements Stack {
     private static final class Server implements Stack.Server {
 
         private final InFlight inFlight;
+        private final HelidonConnections connections;
         private final int maxHeaderBytes;
         private final CountDownLatch started = new CountDownLatch(1);
         private volatile WebServer web;
         private volatile Router router;
         private volatile boolean stopping;
 
-        Server(InFlight inFlight, int maxHeaderBytes) {
+        Server(InFlight inFlight, HelidonConnections connections, int maxHeaderBytes) {
             this.inFlight = inFlight;
+            this.connections = connections;
             this.maxHeaderBytes = maxHeaderBytes;
         }
 
@@ -122,6 +135,7 @@ public final class HelidonStack implements Stack {
         private void handle(ServerRequest request, ServerResponse response) {
             inFlight.enter();
             try {
+                connections.headArrived(); // or, when it came too late, the connection is closed unanswered
                 started.await(); // bound before start: a request that came early waits for the router
                 HelidonExchange exchange = HelidonExchange.of(request, response);
                 if (stopping) {
@@ -135,6 +149,7 @@ public final class HelidonStack implements Stack {
                     }
                 }
                 if (exchange.closesConnection()) throw new CloseConnectionException("the answer closes the connection");
+                connections.answered();
             } catch (CloseConnectionException e) {
                 throw e;
             } catch (IOException | RuntimeException e) {
@@ -152,6 +167,7 @@ public final class HelidonStack implements Stack {
             stopping = true; // what arrives from now on is refused (Helidon cannot close its listener alone)
             if (grace.isPositive()) inFlight.awaitNone(grace);
             web.stop(); // closes the listener, then every connection, after its short grace period
+            connections.close();
         }
     }
 }

@@ -4,6 +4,10 @@ import com.sun.net.httpserver.Headers;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.vertx.core.net.impl.ConnectionBase;
@@ -28,6 +32,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Logger;
 
 /**
@@ -35,7 +40,9 @@ import java.util.logging.Logger;
  * (its head checked by {@link RequestHead#refusal}, as HttpServer's filter does), then hands it to
  * the router on a virtual thread of its own. It caps open connections at --max-connections (one
  * more is closed unanswered, as HttpServer does) and closes a connection that has not sent a whole
- * head within --header-timeout-ms of being idle. Thread-safe.
+ * head within --header-timeout-ms of being idle, on the gateway's {@link Clock}. A client's
+ * half-close ends its connection as on HttpServer: after the answer to a whole head, at once
+ * otherwise. Thread-safe.
  */
 final class VertxServer implements Stack.Server {
 
@@ -44,26 +51,31 @@ final class VertxServer implements Stack.Server {
     private final HttpServer server;
     private final HttpServerOptions options;
     private final Runnable release;
-    private final Vertx vertx;
     private final ExecutorService requests;
     private final Executor counted;
     private final InFlight inFlight;
     private final int maxHeaderBytes;
     private final int maxConnections;
-    private final long headerTimeoutMillis;
+    private final Duration headerTimeout;
+    private final Clock clock;
+    private final Supervisor ticker;
     private final CompletableFuture<Router> router = new CompletableFuture<>();
     private final Map<HttpConnection, Connection> connections = new ConcurrentHashMap<>();
     private final AtomicInteger open = new AtomicInteger();
 
-    private VertxServer(Vertx vertx, Runnable release, Config config, InFlight inFlight) {
-        this.vertx = vertx;
+    private VertxServer(Vertx vertx, Runnable release, Config config, InFlight inFlight, Clock clock) {
         this.release = release;
         this.inFlight = inFlight;
         this.requests = Threads.requests(config.executor());
         this.counted = inFlight.over(requests);
         this.maxHeaderBytes = config.maxHeaderBytes();
         this.maxConnections = config.maxConnections();
-        this.headerTimeoutMillis = Math.max(1, config.headerTimeout().toMillis());
+        this.headerTimeout = config.headerTimeout();
+        this.clock = clock;
+        // a tenth of the limit, as HeadWatch: a stalled head is cut off between 1 and 1.1 limits on
+        Duration tick = Duration.ofNanos(Math.clamp(headerTimeout.toNanos() / 10, 10_000_000L, 1_000_000_000L));
+        this.ticker = Supervisor.start("head-watch", () -> watch(tick), RegistryWatcher.MIN_BACKOFF, RegistryWatcher.MAX_BACKOFF,
+                clock);
         // Netty's own caps at twice the gateway's limits, as JdkStack sets HttpServer's: a head
         // under them but over --max-header-bytes gets RequestHead's 414 or 431.
         int cap = (int) Math.min(Integer.MAX_VALUE, 2L * config.maxHeaderBytes());
@@ -86,11 +98,12 @@ final class VertxServer implements Stack.Server {
                 .requestHandler(this::request);
     }
 
-    static VertxServer bind(Vertx vertx, Runnable release, Config config, InFlight inFlight) throws IOException {
-        VertxServer server = new VertxServer(vertx, release, config, inFlight);
+    static VertxServer bind(Vertx vertx, Runnable release, Config config, InFlight inFlight, Clock clock) throws IOException {
+        VertxServer server = new VertxServer(vertx, release, config, inFlight, clock);
         try {
             VertxStack.await(server.server.listen(), VertxStack.LIFECYCLE);
         } catch (IllegalStateException e) {
+            server.ticker.close();
             server.requests.shutdownNow();
             release.run();
             throw new IOException(e.getMessage(), e.getCause());
@@ -120,6 +133,11 @@ final class VertxServer implements Stack.Server {
             base.channelHandlerContext().pipeline().replace("httpDecoder", "httpDecoder", new StrictRequestDecoder(options));
         }
         Connection state = new Connection(connection);
+        if (connection instanceof ConnectionBase base) {
+            // the client's half-close is seen, not taken for a reset: a whole head before it is answered
+            base.channel().config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+            base.channelHandlerContext().pipeline().addFirst("inputEnd", new InputEnd(state));
+        }
         connections.put(connection, state);
         connection.closeHandler(v -> {
             connections.remove(connection);
@@ -132,7 +150,9 @@ final class VertxServer implements Stack.Server {
     /** On the event loop: a head Netty could not parse, or over its caps. Answered as the core answers errors. */
     private void invalid(HttpServerRequest request) {
         Throwable cause = request.decoderResult().cause();
-        if (cause instanceof TooLongHttpLineException) {
+        if (cause instanceof HttpError refusal) { // StrictRequestDecoder's: the version
+            refuse(request, refusal.status, refusal.getMessage());
+        } else if (cause instanceof TooLongHttpLineException) {
             refuse(request, 414, "the request line is longer than " + maxHeaderBytes + " bytes");
         } else if (cause instanceof TooLongHttpHeaderException) {
             refuse(request, 431, "the request head is over " + maxHeaderBytes + " bytes");
@@ -175,7 +195,7 @@ final class VertxServer implements Stack.Server {
     /** On the event loop: checks the head, then hands the request to a virtual thread of its own. */
     private void request(HttpServerRequest request) {
         Connection connection = connections.get(request.connection());
-        if (connection != null) connection.begin();
+        if (connection != null) connection.begin(request);
         URI uri;
         try {
             uri = new URI(request.uri());
@@ -217,52 +237,110 @@ final class VertxServer implements Stack.Server {
         } catch (IllegalStateException e) {
             LOG.fine("server stop: " + e.getMessage());
         }
+        ticker.close();
         requests.shutdownNow();
         release.run();
     }
 
     /**
-     * One client connection's header timer: armed while the connection waits for a head (opened, or
-     * its last answer ended) and cancelled when a head arrives. Vert.x cannot see a head's first byte,
-     * so an idle keep-alive connection is closed after the same time. Thread-safe.
+     * On the event loop: the client has closed its side (a half-close). A connection with no head
+     * to answer is closed unanswered, as HttpServer closes it, before the decoder can take a head cut
+     * short for a malformed one, and so is one whose body is cut short; a whole request is answered
+     * first, then its connection closed.
+     */
+    private static final class InputEnd extends ChannelInboundHandlerAdapter {
+        private final Connection connection;
+
+        InputEnd(Connection connection) {
+            this.connection = connection;
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+            if (event instanceof ChannelInputShutdownEvent && connection.inputEnded()) {
+                ctx.close();
+                return;
+            }
+            ctx.fireUserEventTriggered(event);
+        }
+    }
+
+    /** The watch over every connection's wait for a head, on the gateway's clock. */
+    private void watch(Duration tick) throws InterruptedException {
+        long limitNanos = headerTimeout.toNanos();
+        while (true) {
+            clock.sleep(tick);
+            long now = clock.nanoTime();
+            for (Connection connection : connections.values()) connection.cutIfLate(now, limitNanos);
+        }
+    }
+
+    /**
+     * One client connection's wait for a head: from when it opened, or its last answer ended, until
+     * a head arrives. Vert.x cannot see a head's first byte, so an idle keep-alive connection is
+     * closed after the same time. Thread-safe.
      */
     private final class Connection {
+        /** A wait for a head: since when, and how many heads had come before it. */
+        private record Waiting(long since, long seen) {}
+
         private final HttpConnection connection;
         private final AtomicLong heads = new AtomicLong();
         private final AtomicLong answered = new AtomicLong();
-        private final AtomicLong timer = new AtomicLong(-1);
+        /** The wait in progress, or null while a head is being answered. */
+        private final AtomicReference<Waiting> waiting = new AtomicReference<>();
+        private volatile boolean inputEnded;
+        /** The last request whose head arrived (event loop). */
+        private HttpServerRequest current;
 
         Connection(HttpConnection connection) {
             this.connection = connection;
         }
 
         /** A head arrived (event loop). */
-        void begin() {
+        void begin(HttpServerRequest request) {
+            current = request;
             heads.incrementAndGet();
             cancel();
         }
 
-        /** An answer ended (any thread): the next head is awaited from now on. */
+        /** An answer ended (any thread): the next head is awaited from now on, unless the client sends no more. */
         void idle() {
             answered.incrementAndGet();
-            await();
+            if (inputEnded) {
+                connection.close();
+            } else {
+                await();
+            }
         }
 
-        /** Arms the timer unless a head is already in. */
+        /**
+         * The client sends no more (event loop). True when the connection should close now: no head
+         * is being answered, or the one that is has a body cut short (Netty would wait for the rest
+         * of it; the close fails it, as a reset does). Else it closes after the answer.
+         */
+        boolean inputEnded() {
+            inputEnded = true;
+            return answered.get() >= heads.get() || (current != null && !current.isEnded());
+        }
+
+        /** The wait for a head starts now, unless a head is already in. */
         void await() {
             long seen = heads.get();
             if (answered.get() < seen) return; // pipelined: a later request is already in
-            long id = vertx.setTimer(headerTimeoutMillis, t -> {
-                // only if no head came since and none is in progress
-                if (heads.get() == seen && answered.get() >= seen) connection.close();
-            });
-            long previous = timer.getAndSet(id);
-            if (previous >= 0) vertx.cancelTimer(previous);
+            waiting.set(new Waiting(clock.nanoTime(), seen));
         }
 
         void cancel() {
-            long previous = timer.getAndSet(-1);
-            if (previous >= 0) vertx.cancelTimer(previous);
+            waiting.set(null);
+        }
+
+        /** Closes the connection when its wait is over the limit and no head has come since (the watch's thread). */
+        void cutIfLate(long now, long limitNanos) {
+            Waiting wait = waiting.get();
+            if (wait != null && now - wait.since() >= limitNanos && heads.get() == wait.seen() && answered.get() >= wait.seen()) {
+                connection.close();
+            }
         }
     }
 }

@@ -34,7 +34,7 @@ public final class VertxStack implements Stack {
 
     @Override
     public Server bind(Config config, InFlight inFlight, Clock clock) throws IOException {
-        return VertxServer.bind(acquire(), this::release, config, inFlight);
+        return VertxServer.bind(acquire(), this::release, config, inFlight, clock);
     }
 
     @Override
