@@ -75,6 +75,11 @@ final class Gateway implements AutoCloseable {
         this.stackName = stack.name();
     }
 
+    /** Requests taken and not yet done, as /metrics reports them (a request is counted in /metrics before it is done). */
+    int requestsInFlight() {
+        return inFlight.count();
+    }
+
     /** Starts a gateway on the store the config names; it is serving when this returns. */
     static Gateway start(Config config) throws IOException {
         return start(config, openStore(config));
