@@ -54,7 +54,7 @@ MVN=(mvn -B --no-transfer-progress -Dstyle.color=never)
 
 # The launcher's JVM flags: a small heap and the serial collector (see benchmarks/README.md); a JVM
 # out of memory exits (to be restarted) rather than live on unable to answer.
-JVM_FLAGS=(${GATEWAY_JVM_FLAGS:--XX:+UseSerialGC -Xmx64m -XX:TrimNativeHeapInterval=1000 -XX:+ExitOnOutOfMemoryError})
+JVM_FLAGS=(${GATEWAY_JVM_FLAGS:--XX:+UseSerialGC -Xmx56m -XX:TrimNativeHeapInterval=1000 -XX:+ExitOnOutOfMemoryError})
 
 jar_is_stale() {
   [ ! -f target/gateway.jar ] && return 0

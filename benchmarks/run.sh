@@ -12,7 +12,7 @@
 #   CONNECTIONS=64 THREADS=2  load: wrk -tTHREADS -cCONNECTIONS (or the Java load generator)
 #   GATEWAY_JAR=path          the gateway to measure (default target/gateway.jar)
 #   GATEWAY_JVM_FLAGS="..."   JVM flags of the gateway's rows and its variants (./build.sh bench passes the launcher's)
-#   SCG_JVM_FLAGS="..."       Spring Cloud Gateway's (default -XX:+UseSerialGC -Xmx256m: Spring wants more than the gateway's 64 MiB)
+#   SCG_JVM_FLAGS="..."       Spring Cloud Gateway's (default -XX:+UseSerialGC -Xmx256m: Spring wants more than the gateway's 56 MiB)
 #   VARIANTS="direct nginx virtual platform redis sockets helidon vertx scg"   which built-in rows to run:
 #       sockets helidon vertx: benchmarks/variants/NAME/target/gateway-NAME.jar with the virtual row's flags,
 #       skipped when not built (sockets falls back to GATEWAY_JAR --upstream sockets);
@@ -35,7 +35,7 @@ WARMUP=${WARMUP:-30}
 CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
 GATEWAY_JAR=$(readlink -f "${GATEWAY_JAR:-$ROOT/target/gateway.jar}")
-GATEWAY_JVM_FLAGS=${GATEWAY_JVM_FLAGS:--XX:+UseSerialGC -Xmx64m -XX:TrimNativeHeapInterval=1000 -XX:+ExitOnOutOfMemoryError}
+GATEWAY_JVM_FLAGS=${GATEWAY_JVM_FLAGS:--XX:+UseSerialGC -Xmx56m -XX:TrimNativeHeapInterval=1000 -XX:+ExitOnOutOfMemoryError}
 SCG_JVM_FLAGS=${SCG_JVM_FLAGS:--XX:+UseSerialGC -Xmx256m -XX:+ExitOnOutOfMemoryError}
 VARIANTS=${VARIANTS:-direct nginx virtual platform redis sockets helidon vertx scg}
 EXPERIMENTS=${EXPERIMENTS:-}

@@ -41,7 +41,7 @@ interface Store extends AutoCloseable {
 
         /**
          * 65,536 replicas at most: ~250 bytes each in a snapshot, so a full registry takes ~16 MiB of
-         * the launcher's 64 MiB heap, and {@code GET /services} lists it. (4096 x 256 did not fit:
+         * the launcher's 56 MiB heap, and {@code GET /services} lists it. (4096 x 256 did not fit:
          * such a registry took ~250 MiB, and the gateway ran out of memory loading or listing it.)
          */
         static final Limits DEFAULT = new Limits(1024, 64);

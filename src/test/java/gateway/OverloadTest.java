@@ -36,7 +36,7 @@ class OverloadTest {
      * The launcher's (build.sh): with it and a 32 MiB retry budget, 400 held uploads left the
      * gateway deaf (/health timed out); the default budget is now an eighth of the heap.
      */
-    static final List<String> LAUNCHER_HEAP = List.of("-XX:+UseSerialGC", "-Xmx64m");
+    static final List<String> LAUNCHER_HEAP = List.of("-XX:+UseSerialGC", "-Xmx56m");
     static final int UPLOADS = 400;
     /** Just under the 1 MiB that a body may have to be kept for retry. */
     static final int DECLARED = 1_000_000;

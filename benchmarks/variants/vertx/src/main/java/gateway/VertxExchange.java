@@ -1,12 +1,10 @@
 package gateway;
 
 import com.sun.net.httpserver.Headers;
-import io.netty.handler.codec.http.HttpRequest;
 import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
-import io.vertx.core.http.impl.Http1xServerRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -61,31 +59,8 @@ final class VertxExchange implements Exchange {
 
     /** The version as sent: Vert.x names only 1.0 and 1.1, RequestHead refuses the others by their own text. */
     static String protocol(HttpServerRequest request) {
-        HttpVersion version = request.version();
-        if (version == HttpVersion.HTTP_1_1) return "HTTP/1.1";
-        if (version == HttpVersion.HTTP_1_0) return "HTTP/1.0";
-        // Another version (HTTP/1.2, HTTP/2.0): its text is only on Netty's request, which Vert.x
-        // keeps package-private; read by reflection, once per such request (the class path has no modules).
-        try {
-            if (NETTY_REQUEST != null && request instanceof Http1xServerRequest) {
-                return ((HttpRequest) NETTY_REQUEST.invoke(request)).protocolVersion().text();
-            }
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            LOG.fine("cannot read the request's version: " + e);
-        }
-        return "HTTP/?";
-    }
-
-    private static final java.lang.reflect.Method NETTY_REQUEST = nettyRequest();
-
-    private static java.lang.reflect.Method nettyRequest() {
-        try {
-            var method = Http1xServerRequest.class.getDeclaredMethod("nettyRequest");
-            method.setAccessible(true);
-            return method;
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            return null;
-        }
+        // StrictRequestDecoder lets no other version through (it refuses some and reads a higher 1.x as 1.1)
+        return request.version() == HttpVersion.HTTP_1_0 ? "HTTP/1.0" : "HTTP/1.1";
     }
 
     @Override
