@@ -6,6 +6,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongConsumer;
 
 /**
  * Bounds the time to read a request head ({@code --header-timeout-ms}). HttpServer hands each
@@ -30,10 +31,22 @@ final class HeadWatch implements Executor, AutoCloseable {
         this.exchanges = exchanges;
         this.limit = limit;
         this.clock = clock;
-        // a tenth of the limit: a stalled head is cut off between 1 and 1.1 limits after its first byte
+        this.ticker = ticker(limit, clock, this::cutLate);
+    }
+
+    /**
+     * Starts the supervised loop that calls {@code cutLate} with the clock's time every tenth of
+     * {@code limit} (10 ms to 1 s), so a stalled head is cut off between 1 and 1.1 limits after its
+     * first byte; the other stacks' head timeouts (benchmarks/variants) run on it too.
+     */
+    static Supervisor ticker(Duration limit, Clock clock, LongConsumer cutLate) {
         Duration tick = Duration.ofNanos(Math.clamp(limit.toNanos() / 10, 10_000_000L, 1_000_000_000L));
-        this.ticker = Supervisor.start("head-watch", () -> watch(tick), RegistryWatcher.MIN_BACKOFF, RegistryWatcher.MAX_BACKOFF,
-                clock);
+        return Supervisor.start("head-watch", () -> {
+            while (true) {
+                clock.sleep(tick);
+                cutLate.accept(clock.nanoTime());
+            }
+        }, RegistryWatcher.MIN_BACKOFF, RegistryWatcher.MAX_BACKOFF, clock);
     }
 
     @Override
@@ -75,14 +88,9 @@ final class HeadWatch implements Executor, AutoCloseable {
         return reading.size();
     }
 
-    private void watch(Duration tick) throws InterruptedException {
-        long limitNanos = limit.toNanos();
-        while (true) {
-            clock.sleep(tick);
-            long now = clock.nanoTime();
-            for (Head head : reading.values()) {
-                if (head.cutIfOlder(now, limitNanos)) cutOff.incrementAndGet();
-            }
+    private void cutLate(long now) {
+        for (Head head : reading.values()) {
+            if (head.cutIfOlder(now, limit.toNanos())) cutOff.incrementAndGet();
         }
     }
 

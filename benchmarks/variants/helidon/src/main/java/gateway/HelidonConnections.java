@@ -49,10 +49,7 @@ final class HelidonConnections implements ServerConnectionSelector, AutoCloseabl
         this.maxConnections = maxConnections;
         this.limit = headerTimeout;
         this.clock = clock;
-        // a tenth of the limit, as HeadWatch: a stalled head is cut off between 1 and 1.1 limits on
-        Duration tick = Duration.ofNanos(Math.clamp(headerTimeout.toNanos() / 10, 10_000_000L, 1_000_000_000L));
-        this.ticker = Supervisor.start("head-watch", () -> watch(tick), RegistryWatcher.MIN_BACKOFF, RegistryWatcher.MAX_BACKOFF,
-                clock);
+        this.ticker = HeadWatch.ticker(headerTimeout, clock, this::cutLate);
     }
 
     @Override
@@ -107,13 +104,8 @@ final class HelidonConnections implements ServerConnectionSelector, AutoCloseabl
         if (connection != null) connection.awaitHead(clock.nanoTime());
     }
 
-    private void watch(Duration tick) throws InterruptedException {
-        long limitNanos = limit.toNanos();
-        while (true) {
-            clock.sleep(tick);
-            long now = clock.nanoTime();
-            for (Watched connection : byThread.values()) connection.cutIfLate(now, limitNanos);
-        }
+    private void cutLate(long now) {
+        for (Watched connection : byThread.values()) connection.cutIfLate(now, limit.toNanos());
     }
 
     @Override

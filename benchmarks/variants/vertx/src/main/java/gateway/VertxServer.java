@@ -72,10 +72,7 @@ final class VertxServer implements Stack.Server {
         this.maxConnections = config.maxConnections();
         this.headerTimeout = config.headerTimeout();
         this.clock = clock;
-        // a tenth of the limit, as HeadWatch: a stalled head is cut off between 1 and 1.1 limits on
-        Duration tick = Duration.ofNanos(Math.clamp(headerTimeout.toNanos() / 10, 10_000_000L, 1_000_000_000L));
-        this.ticker = Supervisor.start("head-watch", () -> watch(tick), RegistryWatcher.MIN_BACKOFF, RegistryWatcher.MAX_BACKOFF,
-                clock);
+        this.ticker = HeadWatch.ticker(headerTimeout, clock, this::cutLate);
         // Netty's own caps at twice the gateway's limits, as JdkStack sets HttpServer's: a head
         // under them but over --max-header-bytes gets RequestHead's 414 or 431.
         int cap = (int) Math.min(Integer.MAX_VALUE, 2L * config.maxHeaderBytes());
@@ -265,14 +262,9 @@ final class VertxServer implements Stack.Server {
         }
     }
 
-    /** The watch over every connection's wait for a head, on the gateway's clock. */
-    private void watch(Duration tick) throws InterruptedException {
-        long limitNanos = headerTimeout.toNanos();
-        while (true) {
-            clock.sleep(tick);
-            long now = clock.nanoTime();
-            for (Connection connection : connections.values()) connection.cutIfLate(now, limitNanos);
-        }
+    /** Each tick of the head watch (HeadWatch.ticker): every connection's wait for a head. */
+    private void cutLate(long now) {
+        for (Connection connection : connections.values()) connection.cutIfLate(now, headerTimeout.toNanos());
     }
 
     /**
