@@ -251,11 +251,6 @@ record Config(
     }
 
     /**
-     * Parses {@code --flag value} and {@code --flag=value} pairs over the environment.
-     *
-     * @throws IllegalArgumentException with a one-line message naming the flag and the value
-     */
-    /**
      * An eighth of {@code maxHeap}, at most {@link #DEFAULT_RETRY_BUFFER_MB}: 400 held uploads of
      * 1 MiB left a 64 MiB gateway deaf with a 32 MiB budget, and answering with 16 (OverloadTest).
      */
@@ -263,6 +258,11 @@ record Config(
         return Math.min(DEFAULT_RETRY_BUFFER_MB * MiB, maxHeap / 8);
     }
 
+    /**
+     * Parses {@code --flag value} and {@code --flag=value} pairs over the environment.
+     *
+     * @throws IllegalArgumentException with a one-line message naming the flag and the value
+     */
     static Config parse(List<String> args, Map<String, String> env) {
         Map<String, String> values = new HashMap<>();
         for (Flag flag : FLAGS) {
