@@ -67,6 +67,14 @@ class JsonTest {
     }
 
     @Test
+    void otherNumbersAreWrittenAsNumbersAndOtherValuesAsTheirText() {
+        Map<String, Object> value = new LinkedHashMap<>();
+        value.put("ratio", 0.5);
+        value.put("state", Thread.State.NEW);
+        assertEquals("{\"ratio\":0.5,\"state\":\"NEW\"}", new String(Json.write(value), StandardCharsets.UTF_8));
+    }
+
+    @Test
     void readsObjectsInTheirOrderArraysAndScalars() throws Exception {
         assertEquals(Map.of("a", List.of("x", 1, true), "b", Map.of()), read(" {\"a\": [\"x\", 1, true], \"b\": {}} "));
         assertEquals(List.of("b", "a"), List.copyOf(((Map<?, ?>) read("{\"b\":1,\"a\":2}")).keySet()));
