@@ -142,6 +142,7 @@ final class RequestHead extends Filter {
      * servers of other stacks, which see the version before they make an {@link Exchange}.
      */
     static HttpError versionRefusal(String protocol) {
+        if (protocol.equals("HTTP/1.1") || protocol.equals("HTTP/1.0")) return null; // nearly every request: no regex
         var version = VERSION.matcher(protocol);
         if (!version.matches()) return new HttpError(400, "'" + protocol + "' is not an HTTP version");
         if (!version.group(1).equals("1")) return new HttpError(505, protocol + " is not served; HTTP/1.1 is");

@@ -113,20 +113,25 @@ class UpstreamStrictnessSocketsTest extends UpstreamStrictnessTest {
         assertTrue(get("GET").endsWith("ok"));
     }
 
+    /** A replica that answers one request with {@code answer} and closes (CountingReplica keeps its connections open). */
+    static java.net.ServerSocket answersOnceAndCloses(String answer) throws java.io.IOException {
+        var server = new java.net.ServerSocket(0, 5, java.net.InetAddress.getLoopbackAddress());
+        Thread.ofVirtual().start(() -> {
+            try (var socket = server.accept()) {
+                socket.getInputStream().read(new byte[4096]);
+                socket.getOutputStream().write(answer.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            } catch (java.io.IOException e) {
+                // the test fails on the gateway's side
+            }
+        });
+        return server;
+    }
+
     @Test
     @Tag("httpserver") // HttpServer's framing of the relayed body (chunked); Helidon's server sends it with a Content-Length
     void anHttp10AnswerWithoutALengthEndsWithItsConnection() throws Exception {
         startGateway("--gateway-id", ID, "--failure-threshold", "100", "--request-timeout-ms", "3000");
-        // CountingReplica keeps its connections open: this one closes after its answer
-        try (var server = new java.net.ServerSocket(0, 5, java.net.InetAddress.getLoopbackAddress())) {
-            Thread.ofVirtual().start(() -> {
-                try (var socket = server.accept()) {
-                    socket.getInputStream().read(new byte[4096]);
-                    socket.getOutputStream().write("HTTP/1.0 200 OK\r\n\r\nuntil the end".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
-                } catch (java.io.IOException e) {
-                    // the test fails on the gateway's side
-                }
-            });
+        try (var server = answersOnceAndCloses("HTTP/1.0 200 OK\r\n\r\nuntil the end")) {
             client.register("svc", "http://127.0.0.1:" + server.getLocalPort());
             String response = whole();
             assertTrue(response.startsWith("HTTP/1.1 200 ") && response.endsWith("d\r\nuntil the end\r\n0\r\n\r\n"), response);
@@ -136,15 +141,7 @@ class UpstreamStrictnessSocketsTest extends UpstreamStrictnessTest {
     @Test
     void anHttp10AnswerWithoutALengthIsRelayedWhole() throws Exception {
         startGateway("--gateway-id", ID, "--failure-threshold", "100", "--request-timeout-ms", "3000");
-        try (var server = new java.net.ServerSocket(0, 5, java.net.InetAddress.getLoopbackAddress())) {
-            Thread.ofVirtual().start(() -> {
-                try (var socket = server.accept()) {
-                    socket.getInputStream().read(new byte[4096]);
-                    socket.getOutputStream().write("HTTP/1.0 200 OK\r\n\r\nuntil the end".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
-                } catch (java.io.IOException e) {
-                    // the test fails on the gateway's side
-                }
-            });
+        try (var server = answersOnceAndCloses("HTTP/1.0 200 OK\r\n\r\nuntil the end")) {
             client.register("svc", "http://127.0.0.1:" + server.getLocalPort());
             String response = whole();
             String head = head(response);

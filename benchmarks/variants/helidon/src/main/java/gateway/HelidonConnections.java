@@ -11,8 +11,10 @@ import io.helidon.webserver.ConnectionContext;
 import io.helidon.webserver.ListenerContext;
 import io.helidon.webserver.ProxyProtocolData;
 import io.helidon.webserver.Router;
+import io.helidon.webserver.ServerConnectionException;
 import io.helidon.webserver.spi.ServerConnection;
 import io.helidon.webserver.spi.ServerConnectionSelector;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -116,20 +118,22 @@ final class HelidonConnections implements ServerConnectionSelector, AutoCloseabl
     /**
      * Helidon's context for one connection, but that its bytes come through a reader that notes
      * the client's end of input for {@link #inputEnded} (Helidon's own reader keeps no such note).
-     * Each piece the socket gives is copied once more, from Helidon's reader to this one.
+     * It reads the socket as Helidon's does, each piece as the socket gives it, without a copy.
      */
     private record EndSeen(ConnectionContext helidon, DataReader reader) implements ConnectionContext {
 
         EndSeen(ConnectionContext helidon, Watched connection) {
             this(helidon, DataReader.create(() -> {
-                DataReader socket = helidon.dataReader();
+                DataReader buffered = helidon.dataReader(); // holds nothing when Helidon picks its selector without a peek
+                if (buffered.available() > 0) return buffered.readBytes(buffered.available());
+                byte[] bytes;
                 try {
-                    socket.pullData();
-                } catch (DataReader.InsufficientDataAvailableException e) {
-                    connection.inputEnded = true;
-                    return null; // this reader throws the same in turn
+                    bytes = helidon.serverSocket().get(); // each piece as the socket gives it: no copy
+                } catch (UncheckedIOException e) {
+                    throw new ServerConnectionException("Failed to get data from socket", e); // as Helidon's own reader
                 }
-                return socket.readBytes(socket.available());
+                if (bytes == null) connection.inputEnded = true; // this reader then throws InsufficientDataAvailable
+                return bytes;
             }));
         }
 

@@ -12,7 +12,6 @@ import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -143,10 +142,8 @@ final class HelidonExchange implements Exchange {
             // send it now, but would part it from a short body such as a refusal's, whose
             // connection is closed at once: a client may then lose the body to the reset.
             out = new Out(response.outputStream());
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
         } catch (RuntimeException e) {
-            throw new IOException("the answer could not be sent: " + e.getMessage(), e);
+            throw HelidonStack.checked(e, "the answer could not be sent");
         }
     }
 
@@ -207,10 +204,8 @@ final class HelidonExchange implements Exchange {
         public int read() throws IOException {
             try {
                 return in.read();
-            } catch (UncheckedIOException e) {
-                throw e.getCause();
             } catch (RuntimeException e) {
-                throw new IOException("the request body could not be read: " + e.getMessage(), e);
+                throw HelidonStack.checked(e, "the request body could not be read");
             }
         }
 
@@ -218,10 +213,8 @@ final class HelidonExchange implements Exchange {
         public int read(byte[] b, int off, int len) throws IOException {
             try {
                 return in.read(b, off, len);
-            } catch (UncheckedIOException e) {
-                throw e.getCause();
             } catch (RuntimeException e) {
-                throw new IOException("the request body could not be read: " + e.getMessage(), e);
+                throw HelidonStack.checked(e, "the request body could not be read");
             }
         }
 
@@ -246,10 +239,8 @@ final class HelidonExchange implements Exchange {
         public void write(byte[] b, int off, int len) throws IOException {
             try {
                 out.write(b, off, len);
-            } catch (UncheckedIOException e) {
-                throw e.getCause();
             } catch (RuntimeException e) {
-                throw new IOException("the answer could not be written: " + e.getMessage(), e);
+                throw HelidonStack.checked(e, "the answer could not be written");
             }
         }
 
@@ -257,10 +248,8 @@ final class HelidonExchange implements Exchange {
         public void flush() throws IOException {
             try {
                 out.flush();
-            } catch (UncheckedIOException e) {
-                throw e.getCause();
             } catch (RuntimeException e) {
-                throw new IOException("the answer could not be written: " + e.getMessage(), e);
+                throw HelidonStack.checked(e, "the answer could not be written");
             }
         }
 
@@ -268,10 +257,8 @@ final class HelidonExchange implements Exchange {
         public void close() throws IOException {
             try {
                 out.close();
-            } catch (UncheckedIOException e) {
-                throw e.getCause();
             } catch (RuntimeException e) {
-                throw new IOException("the answer could not be finished: " + e.getMessage(), e);
+                throw HelidonStack.checked(e, "the answer could not be finished");
             }
         }
     }

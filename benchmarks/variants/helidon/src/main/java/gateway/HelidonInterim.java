@@ -7,7 +7,6 @@ import io.helidon.webclient.api.TcpClientConnection;
 import io.helidon.webclient.http1.Http1StatusParser;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -100,10 +99,8 @@ final class HelidonInterim {
                 System.arraycopy(reader.readBytes(n), 0, b, off, n);
                 if (!toTheEnd) remaining -= n;
                 return n;
-            } catch (UncheckedIOException e) {
-                throw e.getCause();
             } catch (RuntimeException e) {
-                throw new IOException("the replica's answer is malformed or broke off: " + e.getMessage(), e);
+                throw HelidonStack.checked(e, "the replica's answer is malformed or broke off");
             }
         }
 

@@ -170,4 +170,13 @@ public final class HelidonStack implements Stack {
             connections.close();
         }
     }
+
+    /**
+     * Helidon's I/O failures are unchecked; the core must see an IOException to drop the
+     * connection: the one inside an UncheckedIOException, or one saying {@code what} failed.
+     */
+    static IOException checked(RuntimeException e, String what) {
+        return e instanceof UncheckedIOException unchecked ? unchecked.getCause() : new IOException(what + ": " + e.getMessage(), e);
+    }
+
 }

@@ -265,7 +265,6 @@ final class HelidonUpstream implements Upstream {
             }
             if (cause instanceof SocketTimeoutException) return new HttpTimeoutException("no answer from the replica in time");
             if (cause instanceof UnknownHostException) return new ConnectException("unknown host: " + cause.getMessage());
-            if (cause instanceof ConnectException) return cause;
             return cause;
         }
         if (e instanceof DataReader.InsufficientDataAvailableException) {
@@ -440,10 +439,8 @@ final class HelidonUpstream implements Upstream {
                 return in.read(b, off, len);
             } catch (DataReader.InsufficientDataAvailableException e) {
                 throw new IOException("the replica closed the connection before the end of its answer");
-            } catch (UncheckedIOException e) {
-                throw e.getCause();
             } catch (RuntimeException e) {
-                throw new IOException("the replica's answer broke off: " + e.getMessage(), e);
+                throw HelidonStack.checked(e, "the replica's answer broke off");
             }
         }
 
