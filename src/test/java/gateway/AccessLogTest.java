@@ -3,6 +3,7 @@ package gateway;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.logging.Level;
 import org.junit.jupiter.api.Tag;
@@ -30,8 +31,8 @@ class AccessLogTest extends GatewayTest {
             client.register("shop", good.address());
             assertEquals(200, client.get("/shop/a/b?secret=1").statusCode());
             assertEquals(503, client.get("/nosuch/x").statusCode());
-            client.get("/metrics");
-            // sorted: a request's line is written after its answer, so the next request's may come first
+            // a request's line is written after its answer: await it; sorted, as the second line may come first
+            Await.until(Duration.ofSeconds(10), "both lines written", () -> gateway.requestsInFlight() == 0);
             List<String> lines = log.messages(Level.INFO, "").stream().sorted(java.util.Comparator.reverseOrder()).toList();
             assertEquals(2, lines.size(), lines.toString());
             String url = Address.parse(good.address()).url();
