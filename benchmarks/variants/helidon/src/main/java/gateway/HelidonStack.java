@@ -1,5 +1,10 @@
 package gateway;
 
+import io.helidon.http.Headers;
+import io.helidon.http.encoding.ContentDecoder;
+import io.helidon.http.encoding.ContentEncoder;
+import io.helidon.http.encoding.ContentEncodingContext;
+import io.helidon.http.encoding.ContentEncodingContextConfig;
 import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.ServerRequest;
@@ -10,6 +15,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.concurrent.CountDownLatch;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -63,6 +69,7 @@ public final class HelidonStack implements Stack {
                     // unbuffered: a status line and headers go out when sendResponseHeaders is
                     // called, as HttpServer sends them; bodies are copied in 16 KiB pieces anyway
                     .writeBufferSize(0)
+                    .contentEncoding(PASS_THROUGH_CODINGS)
                     // a stop with grace waits for the requests in flight itself (see Server.stop)
                     .shutdownGracePeriod(Duration.ofMillis(100))
                     .directHandlers(HelidonRefusals.all(connections))
@@ -168,6 +175,58 @@ public final class HelidonStack implements Stack {
             if (grace.isPositive()) inFlight.awaitNone(grace);
             web.stop(); // closes the listener, then every connection, after its short grace period
             connections.close();
+        }
+    }
+
+    /**
+     * Content codings are end to end (RFC 9110 §8.4): the gateway passes a body on as it came, with
+     * its Content-Encoding. By default Helidon's server decodes a request body and answers 400 to a
+     * coding it has no decoder for (gzip included, as the variant ships), and with decoding off it
+     * answers 400 to any Content-Encoding at all; its client would decode answers in any coding
+     * it finds a decoder for on the class path (none ships today). So this context
+     * "decodes" every coding by leaving the bytes as they are, and encodes nothing.
+     */
+    static final ContentEncodingContext PASS_THROUGH_CODINGS = new PassThroughCodings();
+
+    private static final class PassThroughCodings implements ContentEncodingContext {
+        @Override
+        public boolean contentDecodingEnabled() {
+            return true;
+        }
+
+        @Override
+        public boolean contentDecodingSupported(String coding) {
+            return true;
+        }
+
+        @Override
+        public ContentDecoder decoder(String coding) {
+            return ContentDecoder.NO_OP;
+        }
+
+        @Override
+        public boolean contentEncodingEnabled() {
+            return false;
+        }
+
+        @Override
+        public boolean contentEncodingSupported(String coding) {
+            return false;
+        }
+
+        @Override
+        public ContentEncoder encoder(Headers requestHeaders) {
+            return ContentEncoder.NO_OP;
+        }
+
+        @Override
+        public ContentEncoder encoder(String coding) {
+            throw new NoSuchElementException("the gateway encodes nothing: " + coding);
+        }
+
+        @Override
+        public ContentEncodingContextConfig prototype() {
+            return ContentEncodingContextConfig.builder().contentEncodingsDiscoverServices(false).buildPrototype();
         }
     }
 

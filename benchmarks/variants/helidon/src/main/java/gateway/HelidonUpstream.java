@@ -77,6 +77,7 @@ final class HelidonUpstream implements Upstream {
                 .followRedirects(false)
                 .sendExpectContinue(false)
                 .shareConnectionCache(false)
+                .contentEncoding(HelidonStack.PASS_THROUGH_CODINGS) // answers passed on as they came, whatever decoders ship
                 .build();
         this.client = web.client(Http1Client.PROTOCOL, Http1ClientProtocolConfig.builder()
                 .validateResponseHeaders(false) // judged here (fields) and by ReplicaAnswer, quoting what is refused
