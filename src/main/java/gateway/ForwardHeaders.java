@@ -89,7 +89,7 @@ final class ForwardHeaders {
                 case "host" -> host = header.getValue().isEmpty() ? null : header.getValue().get(0);
                 default -> { }
             }
-            if (hopByHop(name, drop) || SET_BY_CLIENT.contains(name) || FORWARDING.contains(name)) continue;
+            if (notPassedOn(name, drop) || name.indexOf('_') >= 0 && notPassedOn(name.replace('_', '-'), drop)) continue;
             for (String value : header.getValue()) out.add(Map.entry(header.getKey(), value));
         }
         boolean trusted = hop.trustedPeer();
@@ -100,6 +100,17 @@ final class ForwardHeaders {
         String self = hop.protocol() + " " + hop.gatewayId();
         out.add(Map.entry("Via", present(via) ? via + ", " + self : self));
         return out;
+    }
+
+    /**
+     * Whether the request header named {@code lower} is dropped or set by the gateway rather than
+     * passed on. {@link #request} also asks it of a name with underscores read as dashes: CGI-style
+     * servers (WSGI, Rack, PHP-FPM) read X_Forwarded_For as X-Forwarded-For, so passing it on would
+     * let a client spoof what the gateway sets. nginx drops every name with an underscore; this
+     * drops only those.
+     */
+    private static boolean notPassedOn(String lower, Set<String> drop) {
+        return hopByHop(lower, drop) || SET_BY_CLIENT.contains(lower) || FORWARDING.contains(lower);
     }
 
     private static boolean present(String value) {

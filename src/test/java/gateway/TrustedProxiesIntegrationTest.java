@@ -77,4 +77,29 @@ class TrustedProxiesIntegrationTest {
         assertEquals(Map.of("for", "127.0.0.1", "proto", "http", "host", gateway.uri().getAuthority()),
                 forwardedAsSeenByTheReplica());
     }
+
+    /**
+     * CGI-style servers (WSGI, Rack, PHP-FPM) read X_Forwarded_For as X-Forwarded-For: a header
+     * that names one the gateway sets or drops, underscores for dashes, is dropped as that one would
+     * be (nginx drops every name with an underscore); other names with one pass (the client's
+     * X_Forwarded_For, Transfer_Encoding and Proxy_Authorization reached the replica).
+     */
+    @Test
+    void anUntrustedClientCannotSpoofThemWithUnderscoresForDashes() throws Exception {
+        start("--trusted-proxies", "10.0.0.0/8");
+        HttpRequest request = HttpRequest.newBuilder(gateway.uri().resolve("/svc/"))
+                .header("X_Forwarded_For", "203.0.113.9")
+                .header("X-Forwarded_Proto", "https")
+                .header("x_forwarded_host", "evil.example")
+                .header("Transfer_Encoding", "chunked")
+                .header("Proxy_Authorization", "Basic eDp5")
+                .header("Api_Key", "k1")
+                .build();
+        HttpResponse<String> response = new Client(gateway.uri()).http.send(request, HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode(), response.body());
+        var headers = replica.seen.get(0).headers();
+        List<String> underscored = headers.keySet().stream().filter(name -> name.contains("_")).sorted().toList();
+        assertEquals(List.of("Api_key"), underscored, "only the header no CGI server reads as one the gateway governs");
+        assertEquals(List.of("127.0.0.1"), headers.get("X-Forwarded-For"));
+    }
 }
