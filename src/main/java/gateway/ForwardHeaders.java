@@ -39,8 +39,12 @@ final class ForwardHeaders {
      */
     static final Set<String> SET_BY_CLIENT = Set.of("host", "content-length", "expect", "connection", "upgrade");
 
-    /** Headers the gateway computes from the client's values (see {@link #request}), never passes on as they came. */
-    static final Set<String> FORWARDING = Set.of("x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "via");
+    /**
+     * Headers the gateway computes from the client's values (see {@link #request}), never passes on
+     * as they came. RFC 7239's {@code Forwarded} says what X-Forwarded-* say, and replicas (Spring's
+     * ForwardedHeaderFilter, for one) prefer it.
+     */
+    static final Set<String> FORWARDING = Set.of("x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "forwarded", "via");
 
     /**
      * A request that already passed more proxies than this is answered 508: no sane deployment
@@ -69,7 +73,9 @@ final class ForwardHeaders {
      * X-Forwarded-For, -Proto and -Host, and Via with this gateway appended (RFC 9110 §7.6.3).
      * From a trusted peer X-Forwarded-For is appended to and -Proto/-Host are kept when present;
      * from any other peer X-Forwarded-For is the peer alone and -Proto/-Host are the gateway's own,
-     * so a client cannot make a replica believe another address, scheme or host.
+     * so a client cannot make a replica believe another address, scheme or host. {@code Forwarded}
+     * likewise: from a trusted peer it gets this hop's {@code for=} appended (RFC 7239 §4), from any
+     * other it is dropped; the gateway does not start one (it speaks X-Forwarded-*).
      */
     static List<Map.Entry<String, String>> request(Map<String, List<String>> in, Hop hop) {
         Set<String> drop = dropped(in);
@@ -79,6 +85,7 @@ final class ForwardHeaders {
         String forwardedHost = null;
         String host = null;
         String via = null;
+        String forwarded = null;
         for (var header : in.entrySet()) {
             String name = header.getKey().toLowerCase(Locale.ROOT);
             switch (name) {
@@ -86,6 +93,7 @@ final class ForwardHeaders {
                 case "x-forwarded-proto" -> forwardedProto = String.join(", ", header.getValue());
                 case "x-forwarded-host" -> forwardedHost = String.join(", ", header.getValue());
                 case "via" -> via = String.join(", ", header.getValue());
+                case "forwarded" -> forwarded = String.join(", ", header.getValue());
                 case "host" -> host = header.getValue().isEmpty() ? null : header.getValue().get(0);
                 default -> { }
             }
@@ -97,6 +105,7 @@ final class ForwardHeaders {
         out.add(Map.entry("X-Forwarded-Proto", trusted && present(forwardedProto) ? forwardedProto : SCHEME));
         String publicHost = trusted && present(forwardedHost) ? forwardedHost : host;
         if (publicHost != null) out.add(Map.entry("X-Forwarded-Host", publicHost));
+        if (trusted && present(forwarded)) out.add(Map.entry("Forwarded", forwarded + ", for=" + forwardedNode(hop.peer())));
         String self = hop.protocol() + " " + hop.gatewayId();
         out.add(Map.entry("Via", present(via) ? via + ", " + self : self));
         return out;
@@ -111,6 +120,11 @@ final class ForwardHeaders {
      */
     private static boolean notPassedOn(String lower, Set<String> drop) {
         return hopByHop(lower, drop) || SET_BY_CLIENT.contains(lower) || FORWARDING.contains(lower);
+    }
+
+    /** An address as a Forwarded node (RFC 7239 §6): an IPv6 one in brackets and quotes. */
+    private static String forwardedNode(String address) {
+        return address.indexOf(':') >= 0 ? "\"[" + address + "]\"" : address;
     }
 
     private static boolean present(String value) {
@@ -167,6 +181,7 @@ final class ForwardHeaders {
         Set<String> drop = dropped(in);
         Map<String, List<String>> out = new LinkedHashMap<>(in.size() + 2);
         String via = null;
+        String forwarded = null;
         for (var header : in.entrySet()) {
             if (header.getKey().equalsIgnoreCase("via")) {
                 String values = String.join(", ", header.getValue());

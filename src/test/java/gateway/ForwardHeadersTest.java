@@ -2,6 +2,7 @@ package gateway;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.arbitrary;
@@ -30,7 +31,7 @@ class ForwardHeadersTest {
     private static Gen<String> names() {
         Gen<String> known = arbitrary().pick("Connection", "keep-alive", "TE", "Trailer", "Transfer-Encoding", "Upgrade",
                 "Proxy-Authorization", "Proxy-Authenticate", "Host", "Content-Length", "Expect", "X-Forwarded-For",
-                "x-forwarded-proto", "X-Forwarded-Host", "Via", "Accept", "Authorization", "X-Custom", "x-request-id", "Cookie", "Proxy-Foo", "proxy-status");
+                "x-forwarded-proto", "X-Forwarded-Host", "Via", "Forwarded", "Accept", "Authorization", "X-Custom", "x-request-id", "Cookie", "Proxy-Foo", "proxy-status");
         return known.mix(strings().betweenCodePoints('a', 'z').ofLengthBetween(1, 8).map(s -> "X-" + s), 30);
     }
 
@@ -131,6 +132,7 @@ class ForwardHeadersTest {
             assertEquals(List.of(ForwardHeaders.SCHEME), out.get("x-forwarded-proto"));
             var host = in.get("Host");
             assertEquals(host == null ? null : List.of(host.get(0)), out.get("x-forwarded-host"));
+            assertNull(out.get("forwarded"), "RFC 7239's Forwarded would say the same things: not a client's to say");
         });
     }
 
@@ -147,6 +149,8 @@ class ForwardHeadersTest {
             var host = in.get("Host");
             String expectedHost = forwardedHost != null && !forwardedHost.isBlank() ? forwardedHost : host == null ? null : host.get(0);
             assertEquals(expectedHost == null ? null : List.of(expectedHost), out.get("x-forwarded-host"));
+            String forwarded = sent(in, "Forwarded");
+            assertEquals(forwarded == null || forwarded.isBlank() ? null : List.of(forwarded + ", for=" + PEER), out.get("forwarded"));
         });
     }
 
@@ -199,6 +203,12 @@ class ForwardHeadersTest {
         assertEquals(Map.of("Accept", "*/*", "X-Forwarded-For", "10.1.1.1", "X-Forwarded-Proto", "http",
                 "X-Forwarded-Host", "gw:7171", "Via", "1.1 tls-edge, 1.1 gw-a"),
                 flat(ForwardHeaders.request(in, new ForwardHeaders.Hop("10.1.1.1", false, "1.1", "gw-a"))));
+        Map<String, List<String>> rfc7239 = Map.of("Forwarded", List.of("for=203.0.113.1;proto=https"));
+        assertEquals(Map.of("Forwarded", "for=203.0.113.1;proto=https, for=\"[2001:db8::1]\"", "X-Forwarded-For", "2001:db8::1",
+                "X-Forwarded-Proto", "http", "Via", "1.1 gw-a"),
+                flat(ForwardHeaders.request(rfc7239, new ForwardHeaders.Hop("2001:db8::1", true, "1.1", "gw-a"))));
+        assertEquals(Map.of("X-Forwarded-For", "10.1.1.1", "X-Forwarded-Proto", "http", "Via", "1.1 gw-a"),
+                flat(ForwardHeaders.request(rfc7239, new ForwardHeaders.Hop("10.1.1.1", false, "1.1", "gw-a"))));
         assertEquals(List.of("a", "b", ""), ForwardHeaders.viaReceivers(Map.of("VIA", List.of("1.0 a (squid), HTTP/1.1 b", ",1.1,"))));
         assertEquals(List.of("a", "gw-a"), ForwardHeaders.viaReceivers(Map.of("Via", List.of("1.1 a (unclosed, 1.1 gw-a"))),
                 "an unclosed comment hides no entry after it");

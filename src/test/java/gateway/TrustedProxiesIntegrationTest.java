@@ -48,33 +48,36 @@ class TrustedProxiesIntegrationTest {
                 .header("X-Forwarded-For", "203.0.113.9, 198.51.100.2")
                 .header("X-Forwarded-Proto", "https")
                 .header("X-Forwarded-Host", "api.example.com")
+                .header("Forwarded", "for=203.0.113.9;proto=https;host=api.example.com")
                 .build();
         HttpResponse<String> response = client.http.send(request, HttpResponse.BodyHandlers.ofString());
         assertEquals(200, response.statusCode(), response.body());
         var headers = replica.seen.get(0).headers();
         return Map.of("for", String.join(" | ", headers.get("X-Forwarded-For")),
                 "proto", String.join(" | ", headers.get("X-Forwarded-Proto")),
-                "host", String.join(" | ", headers.get("X-Forwarded-Host")));
+                "host", String.join(" | ", headers.get("X-Forwarded-Host")),
+                "rfc7239", String.join(" | ", headers.getOrDefault("Forwarded", List.of())));
     }
 
     @Test
     void behindATrustedTlsTerminatorProtoAndHostAreKeptAndForwardedForIsAppendedTo() throws Exception {
         start("--trusted-proxies", "10.0.0.0/8,127.0.0.0/8");
-        assertEquals(Map.of("for", "203.0.113.9, 198.51.100.2, 127.0.0.1", "proto", "https", "host", "api.example.com"),
+        assertEquals(Map.of("for", "203.0.113.9, 198.51.100.2, 127.0.0.1", "proto", "https", "host", "api.example.com",
+                "rfc7239", "for=203.0.113.9;proto=https;host=api.example.com, for=127.0.0.1"),
                 forwardedAsSeenByTheReplica());
     }
 
     @Test
-    void anUntrustedClientCannotSpoofForwardedForProtoOrHost() throws Exception {
+    void anUntrustedClientCannotSpoofForwardedForProtoOrHostNorRfc7239Forwarded() throws Exception {
         start("--trusted-proxies", "10.0.0.0/8");
-        assertEquals(Map.of("for", "127.0.0.1", "proto", "http", "host", gateway.uri().getAuthority()),
+        assertEquals(Map.of("for", "127.0.0.1", "proto", "http", "host", gateway.uri().getAuthority(), "rfc7239", ""),
                 forwardedAsSeenByTheReplica());
     }
 
     @Test
     void byDefaultNoPeerIsTrusted() throws Exception {
         start();
-        assertEquals(Map.of("for", "127.0.0.1", "proto", "http", "host", gateway.uri().getAuthority()),
+        assertEquals(Map.of("for", "127.0.0.1", "proto", "http", "host", gateway.uri().getAuthority(), "rfc7239", ""),
                 forwardedAsSeenByTheReplica());
     }
 
