@@ -53,6 +53,14 @@ final class ForwardHeaders {
      */
     static final int MAX_VIA_HOPS = 10;
 
+    /**
+     * What else a proxy tells a replica about the client: every other {@code X-Forwarded-*}
+     * (Port, Prefix, Server...) and {@code X-Real-IP}. Passed on from a trusted peer, dropped from
+     * any other, as Traefik does: frameworks build links and access rules from them.
+     */
+    static final String FORWARDED_PREFIX = "x-forwarded-";
+    static final String REAL_IP = "x-real-ip";
+
     /** The gateway speaks plain HTTP; TLS, if any, ends in a proxy in front of it. */
     static final String SCHEME = "http";
 
@@ -86,6 +94,7 @@ final class ForwardHeaders {
         String host = null;
         String via = null;
         String forwarded = null;
+        boolean trusted = hop.trustedPeer();
         for (var header : in.entrySet()) {
             String name = header.getKey().toLowerCase(Locale.ROOT);
             switch (name) {
@@ -97,10 +106,9 @@ final class ForwardHeaders {
                 case "host" -> host = header.getValue().isEmpty() ? null : header.getValue().get(0);
                 default -> { }
             }
-            if (notPassedOn(name, drop) || name.indexOf('_') >= 0 && notPassedOn(name.replace('_', '-'), drop)) continue;
+            if (notPassedOn(name, drop, trusted) || name.indexOf('_') >= 0 && notPassedOn(name.replace('_', '-'), drop, trusted)) continue;
             for (String value : header.getValue()) out.add(Map.entry(header.getKey(), value));
         }
-        boolean trusted = hop.trustedPeer();
         out.add(Map.entry("X-Forwarded-For", trusted && present(forwardedFor) ? forwardedFor + ", " + hop.peer() : hop.peer()));
         out.add(Map.entry("X-Forwarded-Proto", trusted && present(forwardedProto) ? forwardedProto : SCHEME));
         String publicHost = trusted && present(forwardedHost) ? forwardedHost : host;
@@ -113,13 +121,14 @@ final class ForwardHeaders {
 
     /**
      * Whether the request header named {@code lower} is dropped or set by the gateway rather than
-     * passed on. {@link #request} also asks it of a name with underscores read as dashes: CGI-style
-     * servers (WSGI, Rack, PHP-FPM) read X_Forwarded_For as X-Forwarded-For, so passing it on would
-     * let a client spoof what the gateway sets. nginx drops every name with an underscore; this
-     * drops only those.
+     * passed on, when it came from a peer that is or is not trusted. {@link #request} also asks it
+     * of a name with underscores read as dashes: CGI-style servers (WSGI, Rack, PHP-FPM) read
+     * X_Forwarded_For as X-Forwarded-For, so passing it on would let a client spoof what the
+     * gateway sets. nginx drops every name with an underscore; this drops only those.
      */
-    private static boolean notPassedOn(String lower, Set<String> drop) {
-        return hopByHop(lower, drop) || SET_BY_CLIENT.contains(lower) || FORWARDING.contains(lower);
+    private static boolean notPassedOn(String lower, Set<String> drop, boolean trustedPeer) {
+        return hopByHop(lower, drop) || SET_BY_CLIENT.contains(lower) || FORWARDING.contains(lower)
+                || !trustedPeer && (lower.startsWith(FORWARDED_PREFIX) || lower.equals(REAL_IP));
     }
 
     /** An address as a Forwarded node (RFC 7239 §6): an IPv6 one in brackets and quotes. */
@@ -181,7 +190,6 @@ final class ForwardHeaders {
         Set<String> drop = dropped(in);
         Map<String, List<String>> out = new LinkedHashMap<>(in.size() + 2);
         String via = null;
-        String forwarded = null;
         for (var header : in.entrySet()) {
             if (header.getKey().equalsIgnoreCase("via")) {
                 String values = String.join(", ", header.getValue());

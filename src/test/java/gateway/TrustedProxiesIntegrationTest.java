@@ -49,6 +49,8 @@ class TrustedProxiesIntegrationTest {
                 .header("X-Forwarded-Proto", "https")
                 .header("X-Forwarded-Host", "api.example.com")
                 .header("Forwarded", "for=203.0.113.9;proto=https;host=api.example.com")
+                .header("X-Forwarded-Port", "443")
+                .header("X-Real-IP", "203.0.113.9")
                 .build();
         HttpResponse<String> response = client.http.send(request, HttpResponse.BodyHandlers.ofString());
         assertEquals(200, response.statusCode(), response.body());
@@ -56,28 +58,33 @@ class TrustedProxiesIntegrationTest {
         return Map.of("for", String.join(" | ", headers.get("X-Forwarded-For")),
                 "proto", String.join(" | ", headers.get("X-Forwarded-Proto")),
                 "host", String.join(" | ", headers.get("X-Forwarded-Host")),
-                "rfc7239", String.join(" | ", headers.getOrDefault("Forwarded", List.of())));
+                "rfc7239", String.join(" | ", headers.getOrDefault("Forwarded", List.of())),
+                "port and real ip", String.join(" | ", headers.getOrDefault("X-Forwarded-Port", List.of()))
+                        + " | " + String.join(" | ", headers.getOrDefault("X-real-ip", List.of())));
     }
 
     @Test
     void behindATrustedTlsTerminatorProtoAndHostAreKeptAndForwardedForIsAppendedTo() throws Exception {
         start("--trusted-proxies", "10.0.0.0/8,127.0.0.0/8");
         assertEquals(Map.of("for", "203.0.113.9, 198.51.100.2, 127.0.0.1", "proto", "https", "host", "api.example.com",
-                "rfc7239", "for=203.0.113.9;proto=https;host=api.example.com, for=127.0.0.1"),
+                "rfc7239", "for=203.0.113.9;proto=https;host=api.example.com, for=127.0.0.1",
+                "port and real ip", "443 | 203.0.113.9"),
                 forwardedAsSeenByTheReplica());
     }
 
     @Test
-    void anUntrustedClientCannotSpoofForwardedForProtoOrHostNorRfc7239Forwarded() throws Exception {
+    void anUntrustedClientCannotSpoofForwardedForProtoOrHostNorRfc7239ForwardedNorPortOrRealIp() throws Exception {
         start("--trusted-proxies", "10.0.0.0/8");
-        assertEquals(Map.of("for", "127.0.0.1", "proto", "http", "host", gateway.uri().getAuthority(), "rfc7239", ""),
+        assertEquals(Map.of("for", "127.0.0.1", "proto", "http", "host", gateway.uri().getAuthority(), "rfc7239", "",
+                "port and real ip", " | "),
                 forwardedAsSeenByTheReplica());
     }
 
     @Test
     void byDefaultNoPeerIsTrusted() throws Exception {
         start();
-        assertEquals(Map.of("for", "127.0.0.1", "proto", "http", "host", gateway.uri().getAuthority(), "rfc7239", ""),
+        assertEquals(Map.of("for", "127.0.0.1", "proto", "http", "host", gateway.uri().getAuthority(), "rfc7239", "",
+                "port and real ip", " | "),
                 forwardedAsSeenByTheReplica());
     }
 
