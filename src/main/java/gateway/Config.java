@@ -165,7 +165,7 @@ record Config(
             new Flag("--gateway-id", "GATEWAY_ID", "ID",
                     "this gateway's name in Via headers, for loop detection; unique per gateway (default gw- and 8 random hex digits)"),
             new Flag("--trusted-proxies", "GATEWAY_TRUSTED_PROXIES", "CIDR[,CIDR...]",
-                    "peers whose X-Forwarded-For/-Proto/-Host are believed, e.g. a TLS terminator (default none)"),
+                    "peers whose X-Forwarded-*, Forwarded and X-Real-IP are believed, e.g. a TLS terminator (default none)"),
             new Flag("--header-timeout-ms", "GATEWAY_HEADER_TIMEOUT_MS", "N",
                     "longest time from a request's first byte to the end of its head; then the connection is closed (default "
                             + DEFAULT_HEADER_TIMEOUT_MS + ")"),
