@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
 /**
  * The checks every request head passes before it is routed, as the first filter, on the thread
  * that read it: it arrived within the header timeout, it ended with its empty line, it names
- * HTTP/1.x and (for 1.1) one Host, its Content-Length is digits, and it fits the header limits.
+ * HTTP/1.x and (for 1.1) one Host that is a host and port, its Content-Length is digits, and it fits the header limits.
  * HttpServer lets each of these through. Thread-safe (holds only settings).
  */
 final class RequestHead extends Filter {
@@ -32,6 +32,12 @@ final class RequestHead extends Filter {
     /** HTTP-version (RFC 9112 §2.3): case-sensitive name, one digit each side. */
     private static final Pattern VERSION = Pattern.compile("HTTP/([0-9])\\.[0-9]");
     private static final Pattern DIGITS = Pattern.compile("[0-9]+");
+
+    /**
+     * A Host value (RFC 9112 §3.2, RFC 3986 §3.2.2-3): an IP literal in brackets or a reg-name
+     * (IPv4 is one), then an optional port. Empty is valid: a target without an authority.
+     */
+    private static final Pattern HOST = Pattern.compile("(\\[[0-9A-Za-z:.%~_!$&'()*+,;=-]+]|[0-9A-Za-z.%~_!$&'()*+,;=-]*)(:[0-9]*)?");
 
     /** The package whose internals {@link #endedEarly} reads; the jar's manifest opens it (Add-Opens). */
     static final String OPENS = "jdk.httpserver/sun.net.httpserver";
@@ -114,6 +120,9 @@ final class RequestHead extends Filter {
         List<String> host = headers.get("Host");
         if (!protocol.equals("HTTP/1.0") && (host == null || host.size() != 1)) {
             return new HttpError(400, "an HTTP/1.1 request needs exactly one Host header (RFC 9112 §3.2)");
+        }
+        if (host != null && !HOST.matcher(host.getFirst()).matches()) {
+            return new HttpError(400, "Host '" + AccessLog.printable(host.getFirst()) + "' is not a host and port (RFC 9112 §3.2)");
         }
         String length = exchange.getRequestHeaders().getFirst("Content-Length");
         if (length != null && !DIGITS.matcher(length).matches()) {

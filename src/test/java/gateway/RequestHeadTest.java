@@ -270,6 +270,29 @@ class RequestHeadTest extends GatewayTest {
         assertEquals(List.of(), replica.seen);
     }
 
+    /**
+     * RFC 9112 §3.2: a Host that is not a host and optional port is a 400, not a value to forward
+     * (it reaches a replica as X-Forwarded-Host, where links and redirects are built from it).
+     * Forwarded before on every stack but Helidon.
+     */
+    @ParameterizedTest(name = "[{0}]")
+    @ValueSource(strings = {"a b", "a/b", "user@a", "a:b:c", "a:80x", "[::1", "a\\b", "a?b", "a#b", "\"a\""})
+    void aHostThatIsNotAHostAndPortIs400(String host) throws Exception {
+        startWithReplica(Clock.SYSTEM);
+        assertJsonStatus(400, exchange(gateway.uri(), "GET /svc/x HTTP/1.1\r\nHost: " + host + "\r\n\r\n"));
+        assertEquals(List.of(), replica.seen);
+    }
+
+    /** Helidon also refuses two valid but rare ones, an IPv6 zone ("[fe80::1%25eth0]") and an empty port ("gw:"), so they are not here. */
+    @ParameterizedTest(name = "[{0}]")
+    @ValueSource(strings = {"gw", "gw:8080", "127.0.0.1:1", "[::1]:80", "xn--bcher-kva.example", "a_b.example", "a-b.example:443"})
+    void anyHostAndPortIsServed(String host) throws Exception {
+        startWithReplica(Clock.SYSTEM);
+        String response = exchange(gateway.uri(), "GET /svc/x HTTP/1.1\r\nHost: " + host + "\r\n\r\n");
+        assertTrue(response.startsWith("HTTP/1.1 200 "), response);
+        assertEquals(host, replica.seen.getFirst().headers().getFirst("X-Forwarded-Host"));
+    }
+
     // --- bodies the JDK cannot read
 
     @Test
