@@ -182,6 +182,23 @@ class HostileInputTest {
         assertTrue(response.startsWith("HTTP/1.1 501 "), response);
     }
 
+    /** An asterisk-form target asks about the server itself (RFC 9112 §3.2.4): it is refused, never forwarded. */
+    @Test
+    void optionsAsteriskIsRefusedAndNothingIsForwarded() throws Exception {
+        String response = RawHttp.exchange(gateway.uri(), "OPTIONS * HTTP/1.1\r\nHost: gw");
+        assertTrue(response.startsWith("HTTP/1.1 4"), response);
+        assertEquals(List.of(), seen(replica));
+        assertEquals(List.of(), seen(other));
+    }
+
+    /** HttpServer's own answer to it, before any handler: its HTML 404 (a context path must start with '/'). */
+    @Test
+    @Tag("httpserver")
+    void optionsAsteriskGetsTheJdksHtml404() throws Exception {
+        String response = RawHttp.exchange(gateway.uri(), "OPTIONS * HTTP/1.1\r\nHost: gw");
+        assertTrue(response.startsWith("HTTP/1.1 404 ") && response.contains("No context found"), response);
+    }
+
     /** The spellings of Transfer-Encoding that request-smuggling scanners try (defparam/smuggler's gadgets). */
     private static Gen<String> obfuscatedTransferEncodings() {
         List<String> templates = List.of("Transfer-Encoding:%cchunked", "Transfer-Encoding%c: chunked",
