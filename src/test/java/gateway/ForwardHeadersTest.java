@@ -220,6 +220,8 @@ class ForwardHeadersTest {
         assertEquals(Map.of("Forwarded", "for=203.0.113.1;proto=https, for=\"[2001:db8::1]\"", "X-Forwarded-For", "2001:db8::1",
                 "X-Forwarded-Proto", "http", "Via", "1.1 gw-a"),
                 flat(ForwardHeaders.request(rfc7239, new ForwardHeaders.Hop("2001:db8::1", true, "1.1", "gw-a"))));
+        assertEquals("for=203.0.113.1;proto=https, for=\"[::1]\"",
+                flat(ForwardHeaders.request(rfc7239, new ForwardHeaders.Hop("::1", true, "1.1", "gw-a"))).get("Forwarded"));
         assertEquals(Map.of("X-Forwarded-For", "10.1.1.1", "X-Forwarded-Proto", "http", "Via", "1.1 gw-a"),
                 flat(ForwardHeaders.request(rfc7239, new ForwardHeaders.Hop("10.1.1.1", false, "1.1", "gw-a"))));
         assertEquals(List.of("a", "b", ""), ForwardHeaders.viaReceivers(Map.of("VIA", List.of("1.0 a (squid), HTTP/1.1 b", ",1.1,"))));
