@@ -58,7 +58,7 @@ final class ForwardHeaders {
      * (Port, Prefix, Server...) and {@code X-Real-IP}. Passed on from a trusted peer, dropped from
      * any other, as Traefik does: frameworks build links and access rules from them.
      */
-    static final String FORWARDED_PREFIX = "x-forwarded-";
+    static final String X_FORWARDED_PREFIX = "x-forwarded-";
     static final String REAL_IP = "x-real-ip";
 
     /** The gateway speaks plain HTTP; TLS, if any, ends in a proxy in front of it. */
@@ -106,7 +106,8 @@ final class ForwardHeaders {
                 case "host" -> host = header.getValue().isEmpty() ? null : header.getValue().get(0);
                 default -> { }
             }
-            if (notPassedOn(name, drop, trusted) || name.indexOf('_') >= 0 && notPassedOn(name.replace('_', '-'), drop, trusted)) continue;
+            boolean underscored = name.indexOf('_') >= 0;
+            if (notPassedOn(name, drop, trusted) || underscored && notPassedOn(name.replace('_', '-'), drop, trusted)) continue;
             for (String value : header.getValue()) out.add(Map.entry(header.getKey(), value));
         }
         out.add(Map.entry("X-Forwarded-For", trusted && present(forwardedFor) ? forwardedFor + ", " + hop.peer() : hop.peer()));
@@ -128,7 +129,7 @@ final class ForwardHeaders {
      */
     private static boolean notPassedOn(String lower, Set<String> drop, boolean trustedPeer) {
         return hopByHop(lower, drop) || SET_BY_CLIENT.contains(lower) || FORWARDING.contains(lower)
-                || !trustedPeer && (lower.startsWith(FORWARDED_PREFIX) || lower.equals(REAL_IP));
+                || !trustedPeer && (lower.startsWith(X_FORWARDED_PREFIX) || lower.equals(REAL_IP));
     }
 
     /** An address as a Forwarded node (RFC 7239 §6): an IPv6 one in brackets and quotes. */

@@ -16,8 +16,8 @@ import java.util.regex.Pattern;
 /**
  * The checks every request head passes before it is routed, as the first filter, on the thread
  * that read it: it arrived within the header timeout, it ended with its empty line, it names
- * HTTP/1.x and (for 1.1) one Host that is a host and port, its Content-Length is digits, and it fits the header limits.
- * HttpServer lets each of these through. Thread-safe (holds only settings).
+ * HTTP/1.x and (for 1.1) one Host that is a host and port, its Content-Length is digits, and it
+ * fits the header limits. HttpServer lets each of these through. Thread-safe (holds only settings).
  */
 final class RequestHead extends Filter {
 
