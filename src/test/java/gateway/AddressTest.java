@@ -27,6 +27,7 @@ class AddressTest {
             https://svc.example:443/api// | https://svc.example/api
             https://svc.example:8443/Api  | https://svc.example:8443/Api
             http://[::1]:9000             | http://[::1]:9000
+            http://host:65535             | http://host:65535
             """)
     void normalisesOneReplicaToOneSpelling(String raw, String normalised) {
         assertEquals(normalised, Address.parse(raw).url());
