@@ -58,8 +58,8 @@ final class ForwardHeaders {
      * (Port, Prefix, Server...) and {@code X-Real-IP}. Passed on from a trusted peer, dropped from
      * any other, as Traefik does: frameworks build links and access rules from them.
      */
-    static final String X_FORWARDED_PREFIX = "x-forwarded-";
-    static final String REAL_IP = "x-real-ip";
+    private static final String X_FORWARDED_PREFIX = "x-forwarded-";
+    private static final String REAL_IP = "x-real-ip";
 
     /** The gateway speaks plain HTTP; TLS, if any, ends in a proxy in front of it. */
     static final String SCHEME = "http";

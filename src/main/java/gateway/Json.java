@@ -174,8 +174,16 @@ final class Json {
         send(exchange, status, errorBody(message, extra));
     }
 
+    /**
+     * {@code {"error": message}} as bytes, for a server that answers a head it refused before
+     * there is an {@link Exchange} to answer on (the Helidon and Vert.x adapters).
+     */
+    static byte[] errorBytes(String message) {
+        return write(errorBody(message, Map.of()));
+    }
+
     /** {@code {"error": message}} plus any extra fields. */
-    static Map<String, Object> errorBody(String message, Map<String, ?> extra) {
+    private static Map<String, Object> errorBody(String message, Map<String, ?> extra) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("error", message);
         body.putAll(extra);

@@ -6,7 +6,6 @@ import io.helidon.http.ServerResponseHeaders;
 import io.helidon.http.Status;
 import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.DirectHandlers;
-import java.util.Map;
 
 /**
  * Helidon's own answers to a request it refuses before any handler sees it (a head it cannot
@@ -47,7 +46,7 @@ final class HelidonRefusals implements DirectHandler {
                 : defaultStatus.code() == 500 ? Status.BAD_REQUEST_400 : defaultStatus;
         String reason = version != null ? version.getMessage()
                 : "refused: " + (message == null || message.isBlank() ? "the request could not be read" : message);
-        byte[] body = Json.write(Map.of("error", reason));
+        byte[] body = Json.errorBytes(reason);
         return TransportResponse.builder()
                 .status(status)
                 .headers(responseHeaders)

@@ -168,7 +168,7 @@ final class VertxServer implements Stack.Server {
             request.connection().close();
             return;
         }
-        byte[] json = Json.write(Map.of("error", message));
+        byte[] json = Json.errorBytes(message);
         String head = "HTTP/1.1 " + status + " " + HttpResponseStatus.valueOf(status).reasonPhrase() + "\r\n"
                 + "Content-Type: application/json\r\nContent-Length: " + json.length + "\r\nConnection: close\r\n\r\n";
         ByteBuf bytes = Unpooled.wrappedBuffer(head.getBytes(StandardCharsets.ISO_8859_1), json);
